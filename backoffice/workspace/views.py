@@ -1,0 +1,37 @@
+from django.contrib.auth import views as auth_views
+from django.http import Http404
+from django.shortcuts import render
+
+from tenants.modules import MODULES
+from tenants.permissions import role_required, user_roles
+from tenants.roles import role_label
+
+
+class StaffLoginView(auth_views.LoginView):
+    """Standard Django login, against this municipality's own users only."""
+
+    template_name = "workspace/login.html"
+    redirect_authenticated_user = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if getattr(request.tenant, "kind", "platform") == "platform":
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_default_redirect_url(self):
+        return "/staff/"
+
+
+@role_required()
+def home(request):
+    roles = sorted(user_roles(request.user))
+    municipality = request.tenant
+    return render(
+        request,
+        "workspace/home.html",
+        {
+            "roles": [role_label(slug) for slug in roles],
+            "modules": [MODULES[m] for m in municipality.modules if m in MODULES],
+            "cms": "communications_officer" in roles or "municipal_admin" in roles,
+        },
+    )

@@ -1,0 +1,5 @@
+"""Wiring only: settings, URLconfs, the Celery app and WSGI."""
+
+from portal.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,41 @@
+"""Tasks take ids, call a service, and come from the tenant-aware app."""
+
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.utils import timezone
+
+from tenants.celery import JobTask, app
+
+
+@app.task(base=JobTask, bind=True, name="tenants.tasks.municipality_provision_task")
+def municipality_provision_task(
+    self, municipality_id: int, admin_username: str, admin_email: str, admin_password_hash: str
+) -> str:
+    from tenants.services import municipality_provision
+
+    municipality = municipality_provision(
+        municipality_id=municipality_id,
+        admin_username=admin_username,
+        admin_email=admin_email,
+        admin_password_hash=admin_password_hash,
+    )
+    return f"{municipality.code} ready"
+
+
+@app.task(base=JobTask, name="tenants.tasks.sessions_clear_task")
+def sessions_clear_task() -> str:
+    """Periodic, per municipality: drop expired staff sessions."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return f"{deleted} expired sessions removed"
+
+
+@app.task(base=JobTask, name="tenants.tasks.tenant_heartbeat_task")
+def tenant_heartbeat_task() -> str:
+    """Periodic, per municipality: proves the worker reaches the schema."""
+    return f"schema {connection.schema_name} reachable"
+
+
+@app.task(name="tenants.tasks.schema_probe_task")
+def schema_probe_task() -> str:
+    """Returns the schema the worker ran it in (used by health and tests)."""
+    return connection.schema_name
