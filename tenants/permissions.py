@@ -21,9 +21,7 @@ def user_roles(user) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_imis_roles", None)
     if cached is None:
-        cached = frozenset(
-            user.groups.filter(name__in=ROLE_SLUGS).values_list("name", flat=True)
-        )
+        cached = frozenset(user.groups.filter(name__in=ROLE_SLUGS).values_list("name", flat=True))
         user._imis_roles = cached
     return cached
 

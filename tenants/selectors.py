@@ -30,9 +30,10 @@ def municipality_get(*, code: str) -> Municipality:
 
 
 def code_is_taken(code: str) -> bool:
-    return Municipality.objects.filter(code=code).exists() or Municipality.objects.filter(
-        schema_name=code
-    ).exists()
+    return (
+        Municipality.objects.filter(code=code).exists()
+        or Municipality.objects.filter(schema_name=code).exists()
+    )
 
 
 def domain_is_taken(domain: str) -> bool:

@@ -41,8 +41,9 @@ def _validate_domain(domain: str) -> None:
         label and len(label) <= 63 and label.replace("-", "").isalnum() and label.isascii()
         for label in labels
     ):
-        raise ValidationError({"domains": _("“%(domain)s” is not a valid host name.") % {
-            "domain": domain}})
+        raise ValidationError(
+            {"domains": _("“%(domain)s” is not a valid host name.") % {"domain": domain}}
+        )
 
 
 @transaction.atomic
@@ -66,15 +67,16 @@ def municipality_register(
         raise ValidationError({"domains": _("Give at least one domain.")})
     if code_is_taken(code):
         raise ValidationError(
-            {"code": _("A municipality with the code “%(code)s” already exists.") % {
-                "code": code}}
+            {"code": _("A municipality with the code “%(code)s” already exists.") % {"code": code}}
         )
     for domain in domains:
         _validate_domain(domain)
         if domain_is_taken(domain):
             raise ValidationError(
-                {"domains": _("The domain “%(domain)s” already belongs to a municipality.")
-                 % {"domain": domain}}
+                {
+                    "domains": _("The domain “%(domain)s” already belongs to a municipality.")
+                    % {"domain": domain}
+                }
             )
     if modules is None:
         modules = list(DEFAULT_MODULES_BY_KIND.get(kind, ()))
@@ -142,8 +144,7 @@ def municipality_provision(
         logger.exception("provisioning %s failed", municipality.code)
         municipality_registration_remove(municipality_id=municipality_id)
         raise ProvisioningError(
-            _("Provisioning %(code)s failed: %(error)s") % {
-                "code": municipality.code, "error": exc}
+            _("Provisioning %(code)s failed: %(error)s") % {"code": municipality.code, "error": exc}
         ) from exc
     logger.info("provisioned %s in %.2f s", municipality.code, time.perf_counter() - started)
     return municipality
@@ -196,8 +197,9 @@ def _schema_clone(schema_name: str) -> None:
     if not schema_exists(base):
         raise ProvisioningError(_("The template schema is missing: run migrate first."))
     if schema_exists(schema_name):
-        raise ProvisioningError(_("The schema “%(schema)s” already exists.") % {
-            "schema": schema_name})
+        raise ProvisioningError(
+            _("The schema “%(schema)s” already exists.") % {"schema": schema_name}
+        )
     # DATA mode copies the migration records, the Wagtail root page, the
     # locales and role groups seeded in the template: no migrations to run.
     CloneSchema().clone_schema(base, schema_name, "DATA")

@@ -10,7 +10,9 @@ from portal.settings.env import env_bool, env_int, env_list, env_path, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = env_path("IMIS_VAR_DIR", BASE_DIR / "var")
 
-SECRET_KEY = env_str("IMIS_SECRET_KEY", "insecure-local-only-key-change-me-in-production-0123456789")
+SECRET_KEY = env_str(
+    "IMIS_SECRET_KEY", "insecure-local-only-key-change-me-in-production-0123456789"
+)
 DEBUG = env_bool("IMIS_DEBUG", False)
 # Municipalities are added at run time, so hosts are checked by the tenant
 # middleware against the Domain table; this list only keeps junk Host headers out.

@@ -41,9 +41,7 @@ class MunicipalityCreateForm(forms.Form):
     def __init__(self, *args, base_domain: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.base_domain = base_domain
-        self.fields["domain"].help_text = self.fields["domain"].help_text % {
-            "base": base_domain
-        }
+        self.fields["domain"].help_text = self.fields["domain"].help_text % {"base": base_domain}
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip().lower()

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
 from tenants.console import views
 
@@ -11,5 +11,4 @@ urlpatterns = [
     path("municipalities/new/", views.municipality_create, name="municipality_create"),
     path("municipalities/<slug:code>/", views.municipality_detail, name="municipality"),
     path("health/", views.health, name="health"),
-    path("i18n/", include("django.conf.urls.i18n")),
 ]

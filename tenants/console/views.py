@@ -49,9 +49,7 @@ def dashboard(request):
 @operator_required
 @require_http_methods(["GET", "POST"])
 def municipality_create(request):
-    form = MunicipalityCreateForm(
-        request.POST or None, base_domain=settings.IMIS_BASE_DOMAIN
-    )
+    form = MunicipalityCreateForm(request.POST or None, base_domain=settings.IMIS_BASE_DOMAIN)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -69,7 +67,9 @@ def municipality_create(request):
                 password_hash = make_password(data["admin_password"])
                 transaction.on_commit(
                     lambda: municipality_provision_task.delay(
-                        municipality.pk, data["admin_username"], data["admin_email"],
+                        municipality.pk,
+                        data["admin_username"],
+                        data["admin_email"],
                         password_hash,
                     )
                 )
