@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.clone import CloneSchema
-from django_tenants.utils import get_public_schema_name, schema_exists, schema_context
+from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from tenants.audit.services import audit_event_record
 from tenants.models import Domain, Municipality
@@ -181,7 +181,7 @@ def municipality_registration_remove(*, municipality_id: int) -> None:
 @transaction.atomic
 def municipality_modules_set(*, actor, municipality: Municipality, modules: list[str]) -> None:
     before = list(municipality.modules)
-    municipality.modules = [m for m in dict.fromkeys(modules)]
+    municipality.modules = list(dict.fromkeys(modules))
     municipality.full_clean(exclude=["code", "schema_name"])
     municipality.save(update_fields=["modules"])
     audit_event_record(
