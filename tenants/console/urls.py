@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tenants.console import views
+from tenants.views import ping
 
 app_name = "console"
 urlpatterns = [
@@ -11,4 +12,5 @@ urlpatterns = [
     path("municipalities/new/", views.municipality_create, name="municipality_create"),
     path("municipalities/<slug:code>/", views.municipality_detail, name="municipality"),
     path("health/", views.health, name="health"),
+    path("ping/", ping, name="ping"),
 ]
