@@ -67,6 +67,9 @@ ROOT_URLCONF = "portal.urls_tenant"
 TENANT_BASE_SCHEMA = "imis_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# Issue SET search_path once per tenant switch, not before every query (it
+# doubled every page's round trips); switches and rollbacks still re-issue it.
+TENANT_LIMIT_SET_CALLS = True
 # How long a web process trusts its host -> municipality lookup.
 IMIS_TENANT_CACHE_SECONDS = env_int("IMIS_TENANT_CACHE_SECONDS", 30)
 IMIS_BASE_DOMAIN = env_str("IMIS_BASE_DOMAIN", "localhost")

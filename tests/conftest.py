@@ -1,0 +1,110 @@
+"""Session set-up: the test database keeps the platform row, the template
+schema and two municipalities (khulna, jashore) for the whole session, each
+with one user per role.  Tests run in a transaction that is rolled back."""
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from tests.support.tenancy import host_of, session_tenants_ensure
+
+
+def _redis_test_dbs_flush() -> None:
+    # Tasks left in the test broker by an earlier run would reach this run's worker.
+    base = settings.REDIS_URL.rsplit("/", 1)[0]
+    for url in (settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND, base + "/11"):
+        redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _redis_test_dbs_flush()
+        session_tenants_ensure()
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _back_to_public():
+    yield
+    if connection.connection is not None or connection.schema_name != "public":
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def tenant_a(db):
+    from tenants.models import Municipality
+
+    return Municipality.objects.get(code="khulna")
+
+
+@pytest.fixture
+def tenant_b(db):
+    from tenants.models import Municipality
+
+    return Municipality.objects.get(code="jashore")
+
+
+@pytest.fixture
+def client_a(tenant_a) -> Client:
+    return Client(HTTP_HOST=host_of("khulna"))
+
+
+@pytest.fixture
+def client_b(tenant_b) -> Client:
+    return Client(HTTP_HOST=host_of("jashore"))
+
+
+@pytest.fixture
+def console_client(db) -> Client:
+    return Client(HTTP_HOST="localhost")
+
+
+def staff_user(tenant, username: str):
+    from django.contrib.auth import get_user_model
+
+    with schema_context(tenant.schema_name):
+        return get_user_model().objects.get(username=username)
+
+
+def login(client: Client, tenant, username: str) -> Client:
+    """Sign ``username`` in on ``tenant``'s host (session stored in its schema)."""
+    user = staff_user(tenant, username)
+    with schema_context(tenant.schema_name):
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def operator_client(console_client) -> Client:
+    from django.contrib.auth import get_user_model
+
+    with schema_context("public"):
+        console_client.force_login(get_user_model().objects.get(username="operator"))
+    return console_client
+
+
+# --- Real servers, started once per session when a test asks for them ------
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup):
+    from tests.support.processes import celery_worker_start
+
+    worker = celery_worker_start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def live_portal(django_db_setup):
+    """gunicorn serving the portal on the test database; returns its port."""
+    from tests.support.processes import free_port, gunicorn_start
+
+    port = free_port()
+    server = gunicorn_start(port)
+    yield port
+    server.stop()

@@ -1,0 +1,83 @@
+"""Nothing of one municipality is visible from the other: users, pages,
+files, cache, sessions."""
+
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django_tenants.utils import schema_context
+
+from tests.conftest import login
+from tests.support.tenancy import PASSWORD
+
+
+def test_staff_cannot_sign_into_another_municipality(client_a, client_b):
+    response = client_a.post("/staff/login/", {"username": "viewer", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/staff/"
+    # the same username exists in jashore, but with jashore's own user row
+    with schema_context("jashore"):
+        from django.contrib.auth import get_user_model
+
+        get_user_model().objects.filter(username="viewer").update(password="!")
+    response = client_b.post("/staff/login/", {"username": "viewer", "password": PASSWORD})
+    assert response.status_code == 200  # form shown again with an error
+    assert "/staff/" not in response.get("Location", "")
+
+
+def test_a_session_from_one_host_is_unknown_on_the_other(tenant_a, client_a, client_b):
+    login(client_a, tenant_a, "fsm_manager")
+    assert client_a.get("/staff/").status_code == 200
+    client_b.cookies = client_a.cookies  # a stolen cookie replayed on another host
+    response = client_b.get("/staff/")
+    assert response.status_code == 302 and "/staff/login/" in response["Location"]
+
+
+def test_operators_cannot_sign_into_a_municipality(client_a):
+    response = client_a.post("/staff/login/", {"username": "operator", "password": PASSWORD})
+    assert response.status_code == 200
+
+
+def test_each_host_serves_its_own_pages(client_a, client_b):
+    page_a = client_a.get("/en/").content.decode()
+    page_b = client_b.get("/bn/").content.decode()
+    assert "Khulna City Corporation" in page_a and "Jashore" not in page_a
+    assert "যশোর পৌরসভা" in page_b and "খুলনা" not in page_b
+
+
+def test_files_are_stored_per_schema(tenant_a, tenant_b):
+    with schema_context(tenant_a.schema_name):
+        name = default_storage.save("isolation/probe.txt", ContentFile(b"khulna only"))
+        path_a = default_storage.path(name)
+    try:
+        with schema_context(tenant_b.schema_name):
+            assert not default_storage.exists(name)
+            assert default_storage.path(name) != path_a
+        assert "/khulna/" in path_a
+    finally:
+        with schema_context(tenant_a.schema_name):
+            default_storage.delete(name)
+
+
+def test_cache_keys_are_per_schema(tenant_a, tenant_b):
+    with schema_context(tenant_a.schema_name):
+        cache.set("isolation-probe", "khulna", 30)
+    try:
+        with schema_context(tenant_b.schema_name):
+            assert cache.get("isolation-probe") is None
+            cache.set("isolation-probe", "jashore", 30)
+        with schema_context(tenant_a.schema_name):
+            assert cache.get("isolation-probe") == "khulna"
+    finally:
+        for schema in (tenant_a.schema_name, tenant_b.schema_name):
+            with schema_context(schema):
+                cache.delete("isolation-probe")
+
+
+def test_users_are_separate_rows(tenant_a, tenant_b):
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    with schema_context(tenant_a.schema_name):
+        User.objects.create_user("only_in_khulna", password="x-Passw0rd-long")
+        assert User.objects.filter(username="only_in_khulna").exists()
+    with schema_context(tenant_b.schema_name):
+        assert not User.objects.filter(username="only_in_khulna").exists()
