@@ -77,14 +77,19 @@ def check_log_lines_carry_the_schema(app_configs=None, **kwargs):
     return []
 
 
+def _current_celery_app():
+    from celery import current_app
+
+    return current_app._get_current_object()
+
+
 @register()
 def check_celery_app_is_tenant_aware(app_configs=None, **kwargs):
-    from celery import current_app
     from tenant_schemas_celery.app import CeleryApp
     from tenant_schemas_celery.scheduler import TenantAwareSchedulerMixin
 
     errors = []
-    if not isinstance(current_app._get_current_object(), CeleryApp):
+    if not isinstance(_current_celery_app(), CeleryApp):
         errors.append(
             Error(
                 "The current Celery app is not tenant-aware: tasks would run in public.",

@@ -1,0 +1,40 @@
+"""Host -> municipality routing."""
+
+from django.test import Client, override_settings
+
+from tenants import middleware
+from tenants.services import municipality_register
+
+
+def test_unknown_host_is_not_found(db):
+    assert Client(HTTP_HOST="nowhere.localhost").get("/ping/").status_code == 404
+
+
+def test_a_municipality_being_provisioned_answers_503(db):
+    municipality_register(
+        actor=None,
+        code="gazipur",
+        name_en="Gazipur City Corporation",
+        name_bn="গাজীপুর সিটি কর্পোরেশন",
+        kind="city_corporation",
+        domains=["gazipur.localhost"],
+    )
+    response = Client(HTTP_HOST="gazipur.localhost").get("/en/")
+    assert response.status_code == 503 and response["Retry-After"] == "10"
+    assert "গাজীপুর সিটি কর্পোরেশন" in response.content.decode()
+
+
+def test_console_and_municipality_routes_are_separate(client_a, console_client):
+    assert client_a.get("/municipalities/new/").status_code in (302, 404)
+    assert console_client.get("/staff/").status_code == 404
+
+
+@override_settings(IMIS_TENANT_CACHE_SECONDS=60)
+def test_host_lookup_is_remembered_per_process(client_a, django_assert_num_queries):
+    middleware.tenant_host_cache_clear()
+    try:
+        client_a.get("/ping/")
+        with django_assert_num_queries(0):
+            assert client_a.get("/ping/").status_code == 200
+    finally:
+        middleware.tenant_host_cache_clear()
