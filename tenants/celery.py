@@ -22,13 +22,17 @@ class JobTask(ImisTask):
 
     abstract = True
 
+    def job_schema_name(self, args, kwargs) -> str:
+        """The municipality a run is listed under (by default, where it runs)."""
+        return connection.schema_name
+
     def before_start(self, task_id, args, kwargs):
         from tenants.models import JobRun
 
         JobRun.objects.update_or_create(
             task_id=task_id,
             defaults={
-                "schema_name": connection.schema_name,
+                "schema_name": self.job_schema_name(args, kwargs),
                 "task_name": self.name,
                 "status": JobRun.Status.STARTED,
                 "started_at": timezone.now(),

@@ -7,9 +7,25 @@ from django.utils import timezone
 from tenants.celery import JobTask, app
 
 
-@app.task(base=JobTask, bind=True, name="tenants.tasks.municipality_provision_task")
+class ProvisionJobTask(JobTask):
+    abstract = True
+
+    def job_schema_name(self, args, kwargs) -> str:
+        # Runs in public, but operators look for it under the new municipality.
+        from tenants.models import Municipality
+
+        municipality_id = kwargs.get("municipality_id", args[0] if args else None)
+        schema = (
+            Municipality.objects.filter(pk=municipality_id)
+            .values_list("schema_name", flat=True)
+            .first()
+        )
+        return schema or connection.schema_name
+
+
+@app.task(base=ProvisionJobTask, name="tenants.tasks.municipality_provision_task")
 def municipality_provision_task(
-    self, municipality_id: int, admin_username: str, admin_email: str, admin_password_hash: str
+    municipality_id: int, admin_username: str, admin_email: str, admin_password_hash: str
 ) -> str:
     from tenants.services import municipality_provision
 

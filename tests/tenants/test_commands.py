@@ -1,26 +1,11 @@
 """The operators' commands, run as operators run them: in a new process."""
 
-import subprocess
-import sys
-
 import pytest
 from django_tenants.utils import schema_exists
 
-from tests.support.processes import ROOT, server_env
+from tests.support.cleanup import manage, municipality_drop
 
 pytestmark = pytest.mark.django_db(transaction=False)
-
-
-def manage(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**server_env(), **(env_extra or {})}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_upgrade_reports_every_municipality(db):
@@ -57,20 +42,4 @@ def test_provision_command_creates_and_refuses_duplicates(db):
         assert again.returncode != 0
         assert "already exists" in again.stderr
     finally:
-        _drop("jhenaidah")
-
-
-def _drop(code: str) -> None:
-    """Committed by another process, so removed by another process (this
-    test's own transaction is rolled back and must not lock the row)."""
-    manage("shell", "-c", _DROP_SCRIPT % {"code": code})
-
-
-_DROP_SCRIPT = """
-from tenants.models import Municipality
-from tenants.services import municipality_registration_remove
-m = Municipality.objects.filter(code=%(code)r).first()
-if m:
-    Municipality.objects.filter(pk=m.pk).update(ready=False)
-    municipality_registration_remove(municipality_id=m.pk)
-"""
+        municipality_drop("jhenaidah")
