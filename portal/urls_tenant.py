@@ -7,11 +7,12 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from tenants.console.views import health
-from tenants.views import ping
+from tenants.views import media_serve, ping
 
 urlpatterns = [
     path("health/", health, name="health"),
     path("ping/", ping, name="ping"),
+    path("media/<slug:schema>/<path:path>", media_serve, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("backoffice.workspace.urls")),
     path("cms/", include(wagtailadmin_urls)),

@@ -26,6 +26,7 @@ _CMS_EDITOR = (
     "wagtaildocs.add_document",
     "wagtaildocs.change_document",
     "wagtaildocs.choose_document",
+    "citizen.change_branding",
 )
 
 ROLES: tuple[Role, ...] = (

@@ -81,3 +81,20 @@ def test_users_are_separate_rows(tenant_a, tenant_b):
         assert User.objects.filter(username="only_in_khulna").exists()
     with schema_context(tenant_b.schema_name):
         assert not User.objects.filter(username="only_in_khulna").exists()
+
+
+def test_media_urls_answer_only_on_their_own_host(tenant_a, client_a, client_b):
+    with schema_context(tenant_a.schema_name):
+        name = default_storage.save("isolation/notice.txt", ContentFile(b"khulna notice"))
+        url = default_storage.url(name)
+    try:
+        assert url.startswith("/media/khulna/")
+        response = client_a.get(url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == b"khulna notice"
+        assert client_b.get(url).status_code == 404
+        assert client_b.get(url.replace("/khulna/", "/jashore/")).status_code == 404
+        assert client_a.get("/media/khulna/../jashore/x").status_code in (400, 404)
+    finally:
+        with schema_context(tenant_a.schema_name):
+            default_storage.delete(name)
