@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
+from django_tenants.utils import schema_context
+
+from tenants.provisioning import roles_seed
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,9 @@ def _migrate_one(schema_name: str) -> UpgradeResult:
             stdout=out,
             stderr=out,
         )
+        # The roles table is declarative: bring every schema's groups up to date.
+        with schema_context(schema_name):
+            roles_seed()
     except Exception as exc:  # noqa: BLE001 - reported per schema
         return UpgradeResult(schema_name, False, time.perf_counter() - started, 0, str(exc))
     finally:

@@ -122,3 +122,22 @@ def test_modules_default_by_kind(db):
     )
     assert "water" in water.modules and "fsm" not in water.modules
     assert not water.ready
+
+
+def test_roles_seed_brings_groups_up_to_date(tenant_a):
+    from django.contrib.auth.models import Permission
+
+    from tenants.provisioning import roles_seed
+
+    with schema_context(tenant_a.schema_name):
+        group = Group.objects.get(name="communications_officer")
+        group.permissions.clear()
+        Group.objects.filter(name="viewer").delete()
+        roles_seed()
+        assert Group.objects.filter(name="viewer").exists()
+        codenames = set(
+            Permission.objects.filter(group__name="communications_officer").values_list(
+                "codename", flat=True
+            )
+        )
+        assert {"access_admin", "change_branding"} <= codenames
