@@ -41,3 +41,28 @@ def test_job_runs_are_logged_with_their_schema(celery_worker, tenant_b):
     )
     assert run.schema_name == "jashore" and "jashore" in run.detail
     assert run.finished_at >= run.started_at
+
+
+def test_beat_sends_each_periodic_job_to_every_ready_municipality(celery_worker, tmp_path):
+    from django.utils import timezone
+
+    from tenants.celery import app
+    from tenants.scheduler import ReadyTenantsScheduler
+
+    scheduler = ReadyTenantsScheduler(app=app, schedule_filename=str(tmp_path / "beat"), lazy=True)
+    scheduler.setup_schedule()
+    entry = scheduler.schedule["tenant-heartbeat@__all_tenants_only__"]
+    since = timezone.now()
+    scheduler.apply_entry(entry, producer=None)
+
+    def schemas():
+        runs = JobRun.objects.filter(
+            task_name="tenants.tasks.tenant_heartbeat_task",
+            started_at__gte=since,
+            status=JobRun.Status.SUCCESS,
+        )
+        found = set(runs.values_list("schema_name", flat=True))
+        return found if found >= {"khulna", "jashore"} else None
+
+    assert _wait_for(schemas) == {"khulna", "jashore"}
+    scheduler.close()
