@@ -16,6 +16,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 30
 CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_TIMEZONE = "Asia/Dhaka"
+# Keep Django's LOGGING (with the schema on every line) in workers too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "tenants.scheduler:ReadyTenantsScheduler"
 # Entries without "tenant_schemas" go to every ready municipality.
 CELERY_BEAT_SCHEDULE = {
