@@ -14,8 +14,11 @@ from tests.support.tenancy import host_of, session_tenants_ensure
 
 def _redis_test_dbs_flush() -> None:
     # Tasks left in the test broker by an earlier run would reach this run's worker.
-    base = settings.REDIS_URL.rsplit("/", 1)[0]
-    for url in (settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND, base + "/11"):
+    for url in (
+        settings.CELERY_BROKER_URL,
+        settings.CELERY_RESULT_BACKEND,
+        settings.CACHES["default"]["LOCATION"],
+    ):
         redis.Redis.from_url(url).flushdb()
 
 
