@@ -14,6 +14,7 @@ urlpatterns = [
     path("ping/", ping, name="ping"),
     path("media/<slug:schema>/<path:path>", media_serve, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/registry/", include("backoffice.registry.urls")),
     path("staff/", include("backoffice.workspace.urls")),
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

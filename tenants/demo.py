@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 
 from tenants.models import Municipality
@@ -86,6 +87,8 @@ def demo_setup(*, base_domain: str, console_hosts: list[str], password: str) -> 
             )
         with schema_context(municipality.schema_name):
             _users_ensure(password_hash, [(role.slug, role.slug) for role in ROLES])
+            for step in settings.IMIS_DEMO_STEPS:  # contributed by higher apps
+                import_string(step)(municipality, scale=settings.IMIS_DEMO_SCALE)
         host = municipality.get_primary_domain().domain
         lines.append(
             f"{spec['code']:<9} http://{host}:PORT/staff/login/   "

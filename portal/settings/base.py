@@ -54,6 +54,8 @@ TENANT_APPS = [
     "taggit",
     "citizen",
     "backoffice.workspace",
+    "backoffice.registry",
+    "backoffice.registry.importing",
     "maps",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -80,6 +82,7 @@ IMIS_CONSOLE_HOSTS = env_list("IMIS_CONSOLE_HOSTS", "localhost,127.0.0.1")
 IMIS_PROVISIONING_STEPS = [
     "tenants.provisioning.roles_seed_step",
     "citizen.provisioning.site_create_step",
+    "backoffice.registry.provisioning.registry_config_step",
     "tenants.provisioning.first_admin_step",
 ]
 
@@ -219,6 +222,9 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "odt", "ods"]
 
 # --- Demo ----------------------------------------------------------------
 IMIS_DEMO_PASSWORD = env_str("IMIS_DEMO_PASSWORD", "")
+# Run in each demo municipality's schema after it is provisioned (synthetic data).
+IMIS_DEMO_STEPS: list[str] = []
+IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
 

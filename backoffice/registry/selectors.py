@@ -1,0 +1,78 @@
+"""Reads of the registry, filtered for the acting user."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from backoffice.registry.codes import BANGLA_DIGITS
+from backoffice.registry.models import (
+    Building,
+    BuildingHolding,
+    ChangeRecord,
+    Holding,
+    HoldingEvent,
+)
+
+
+@dataclass(frozen=True)
+class BuildingFilters:
+    q: str = ""
+    ward: int | None = None
+    use: str = ""
+    structure_type: str = ""
+    has_holding: bool | None = None
+    low_income: bool | None = None
+
+
+def building_list(*, actor, filters: BuildingFilters = BuildingFilters()) -> QuerySet[Building]:
+    qs = Building.objects.select_related("ward", "road")
+    if filters.q:
+        q = filters.q.strip().translate(BANGLA_DIGITS)
+        qs = qs.filter(
+            Q(bin__iexact=q)
+            | Q(bin__istartswith=q)
+            | Q(house_number__iexact=q)
+            | Q(holdings__code__startswith=q)
+        ).distinct()
+    if filters.ward is not None:
+        qs = qs.filter(ward__number=filters.ward)
+    if filters.use:
+        qs = qs.filter(use=filters.use)
+    if filters.structure_type:
+        qs = qs.filter(structure_type=filters.structure_type)
+    if filters.has_holding is not None:
+        linked = Exists(BuildingHolding.objects.filter(building=OuterRef("pk")))
+        qs = qs.filter(linked if filters.has_holding else ~linked)
+    if filters.low_income is not None:
+        qs = qs.filter(low_income=filters.low_income)
+    return qs.order_by("bin")
+
+
+def building_get(*, actor, bin: str) -> Building:
+    return Building.objects.select_related("ward", "road").get(bin=bin)
+
+
+def holding_list(*, actor, q: str = "", ward: int | None = None) -> QuerySet[Holding]:
+    qs = Holding.objects.select_related("ward")
+    if q:
+        text = q.strip().translate(BANGLA_DIGITS)
+        qs = qs.filter(
+            Q(code__startswith=text)
+            | Q(owners__name_en__icontains=text)
+            | Q(owners__name_bn__icontains=q.strip())
+        ).distinct()
+    if ward is not None:
+        qs = qs.filter(ward__number=ward)
+    return qs.order_by("code")
+
+
+def holding_get(*, actor, code: str) -> Holding:
+    return Holding.objects.select_related("ward").get(code=code)
+
+
+def change_history(*, actor, instance) -> QuerySet[ChangeRecord]:
+    return ChangeRecord.objects.filter(model=instance._meta.model_name, object_id=instance.pk)
+
+
+def holding_events(*, actor, code: str) -> QuerySet[HoldingEvent]:
+    return HoldingEvent.objects.filter(Q(sources__contains=[code]) | Q(results__contains=[code]))
