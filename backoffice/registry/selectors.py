@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.contrib.gis.db.models.functions import SnapToGrid
+from django.contrib.gis.geos import Polygon
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from backoffice.registry.codes import BANGLA_DIGITS
@@ -11,6 +13,7 @@ from backoffice.registry.models import (
     ChangeRecord,
     Holding,
     HoldingEvent,
+    Ward,
 )
 
 
@@ -49,7 +52,11 @@ def building_list(*, actor, filters: BuildingFilters = BuildingFilters()) -> Que
 
 
 def building_get(*, actor, bin: str) -> Building:
-    return Building.objects.select_related("ward", "road").get(bin=bin)
+    return (
+        Building.objects.select_related("ward", "road")
+        .defer("ward__boundary", "road__line")  # a ward's outline can weigh megabytes
+        .get(bin=bin)
+    )
 
 
 def holding_list(*, actor, q: str = "", ward: int | None = None) -> QuerySet[Holding]:
@@ -67,7 +74,7 @@ def holding_list(*, actor, q: str = "", ward: int | None = None) -> QuerySet[Hol
 
 
 def holding_get(*, actor, code: str) -> Holding:
-    return Holding.objects.select_related("ward").get(code=code)
+    return Holding.objects.select_related("ward").defer("ward__boundary").get(code=code)
 
 
 def change_history(*, actor, instance) -> QuerySet[ChangeRecord]:
@@ -76,3 +83,30 @@ def change_history(*, actor, instance) -> QuerySet[ChangeRecord]:
 
 def holding_events(*, actor, code: str) -> QuerySet[HoldingEvent]:
     return HoldingEvent.objects.filter(Q(sources__contains=[code]) | Q(results__contains=[code]))
+
+
+def building_neighbours(
+    *, actor, extent: tuple[float, float, float, float], exclude_pk=None, limit: int = 200
+) -> QuerySet[Building]:
+    """Footprints whose bounding box overlaps ``extent`` (lon/lat), for the
+    small maps of the staff pages: capped, uses the spatial index."""
+    box = Polygon.from_bbox(extent)
+    box.srid = 4326
+    qs = Building.objects.filter(footprint__bboverlaps=box).only("bin", "footprint")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by()[:limit]  # no ORDER BY: let the planner use the GiST index
+
+
+def ward_list(*, actor) -> QuerySet:
+    """Wards for filters and pickers: numbers and names, no boundaries."""
+    return Ward.objects.only("number", "name_en", "name_bn").order_by("number")
+
+
+def ward_outlines(*, actor, tolerance: float = 0.0002) -> QuerySet:
+    """Ward boundaries simplified on the server, for small context maps."""
+    return (
+        Ward.objects.annotate(outline=SnapToGrid("boundary", tolerance))
+        .only("number")
+        .order_by("number")
+    )

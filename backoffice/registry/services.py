@@ -185,6 +185,25 @@ def holding_buildings_set(*, actor, holding: Holding, buildings: list[Building])
 
 
 @transaction.atomic
+def holding_owner_add(
+    *, actor, holding: Holding, owner: Owner, share_percent: Decimal | str = "100"
+) -> HoldingOwner:
+    """Link one more owner to a holding (history on the holding)."""
+    before = sorted(holding.owners.values_list("pk", flat=True))
+    link, _created = HoldingOwner.objects.get_or_create(
+        holding=holding, owner=owner, defaults={"share_percent": Decimal(str(share_percent))}
+    )
+    relation_record(
+        actor=actor,
+        instance=holding,
+        field="owners",
+        before=before,
+        after=sorted({*before, owner.pk}),
+    )
+    return link
+
+
+@transaction.atomic
 def owner_create(*, actor, name_en: str, phone: str = "", **fields) -> Owner:
     owner = Owner(name_en=name_en, phone=phone_normalise(phone) if phone else "", **fields)
     owner.full_clean()

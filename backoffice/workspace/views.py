@@ -2,8 +2,9 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.shortcuts import render
 
+from backoffice.registry.views.access import READERS as REGISTRY_READERS
 from tenants.modules import MODULES
-from tenants.permissions import role_required, user_roles
+from tenants.permissions import role_required, user_has_role, user_roles
 from tenants.roles import role_label
 
 
@@ -33,5 +34,7 @@ def home(request):
             "roles": [role_label(slug) for slug in roles],
             "modules": [MODULES[m] for m in municipality.modules if m in MODULES],
             "cms": "communications_officer" in roles or "municipal_admin" in roles,
+            "registry": municipality.has_module("buildings")
+            and user_has_role(request.user, REGISTRY_READERS),
         },
     )

@@ -64,3 +64,25 @@ def holding_make(actor=None, code: str = "01-001-0001-00", buildings=(), **field
     return services.holding_create(
         actor=actor, code=code, buildings=list(buildings), **{**defaults, **fields}
     )
+
+
+def registry_sample(actor=None) -> dict:
+    """Four wards, three buildings, one owner and two holdings: enough for
+    the staff pages' lists, filters, detail pages and permission matrix."""
+    wards_make()
+    plain = building_make(actor, ward=1, index=0)
+    shop = building_make(actor, ward=2, index=0, use="commercial", structure_type="tin_shed")
+    slum = building_make(actor, ward=1, index=1, structure_type="kutcha", low_income=True)
+    owner = services.owner_create(
+        actor=actor, name_en="Rahima Begum", name_bn="রহিমা বেগম", phone="01712345678"
+    )
+    home = holding_make(actor, code="01-001-0001-00", buildings=[plain], owners=[owner])
+    market = holding_make(actor, code="02-004-0120-01", buildings=[shop], holding_type="commercial")
+    return {
+        "plain": plain,
+        "shop": shop,
+        "slum": slum,
+        "owner": owner,
+        "home": home,
+        "market": market,
+    }
