@@ -24,6 +24,7 @@ from backoffice.registry.selectors import BuildingFilters
 YES_NO_ANY = (("", _("Any")), ("yes", _("Yes")), ("no", _("No")))
 _LIST_SEPARATORS = re.compile(r"[\s,;]+")
 _CODE_SEPARATORS = re.compile(r"[\s/._]+")
+CODE_PREFIX_RE = re.compile(r"\d[\d-]*")
 
 
 def ward_label(ward) -> str:
@@ -136,6 +137,12 @@ class HoldingSearchForm(forms.Form):
             self.is_valid()
             data = self.cleaned_data
         return {"q": data.get("q") or "", "ward": data.get("ward")}
+
+    def code_prefix(self) -> str:
+        """The search as the start of a holding code when it can be nothing
+        else (digits and dashes): then names need not be searched at all."""
+        q = self.query()["q"]
+        return q if q and CODE_PREFIX_RE.fullmatch(q) else ""
 
 
 # --- Buildings ------------------------------------------------------------

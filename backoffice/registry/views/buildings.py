@@ -16,12 +16,13 @@ from backoffice.registry.views import access
 from backoffice.registry.views.common import cursor, export_links, get_or_404
 from backoffice.registry.views.history import HISTORY_LIMIT, HISTORY_PREVIEW, history_entries
 from backoffice.registry.views.paging import keyset_page
-from backoffice.registry.views.svgmap import area_m2, map_view_fit
+from backoffice.registry.views.svgmap import EDITOR_MIN_SPAN, area_m2, map_view_fit
 from tenants.permissions import role_required
 
 read_required = role_required(*access.READERS, module=access.MODULE)
 edit_required = role_required(*access.BUILDING_EDITORS, module=access.MODULE)
 
+FILTERS = ("ward", "use", "structure_type", "has_holding", "low_income")
 # Beyond about 400 m a capped set of neighbours would be a misleading sample.
 NEIGHBOUR_SPAN = 0.004
 NEIGHBOUR_LIMIT = 200
@@ -68,6 +69,7 @@ def building_list(request):
             "form": form,
             "page": page,
             "can": can,
+            "filtered": any(request.GET.get(name) for name in FILTERS),
             "exports": export_links(request.GET) if can["export"] else [],
         },
     )
@@ -151,7 +153,7 @@ def _editor_view(request, form, *, building=None):
             outlines = [(w.number, view.path(w.outline)) for w in wards]
             return {**_map(request, view), "outlines": outlines}
         return None
-    view = map_view_fit(geometry.extent)
+    view = map_view_fit(geometry.extent, min_span=EDITOR_MIN_SPAN)
     return {**_map(request, view, exclude_pk=getattr(building, "pk", None)), "outlines": outlines}
 
 

@@ -13,7 +13,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backoffice.registry.models import Building, ChangeRecord, Holding, Owner
+from backoffice.registry.forms import ward_label
+from backoffice.registry.models import Building, ChangeRecord, Holding, Owner, Ward
 from backoffice.registry.views.svgmap import wkt_area_m2
 
 MODELS: dict[str, type[models.Model]] = {"building": Building, "holding": Holding, "owner": Owner}
@@ -72,7 +73,9 @@ def _text(model_field, value, resolved) -> str:
         return _area_text(value)
     if model_field is not None and model_field.is_relation and model_field.many_to_one:
         obj = resolved.get(model_field.related_model, {}).get(value)
-        return str(obj) if obj is not None else f"#{value}"
+        if obj is None:
+            return f"#{value}"
+        return ward_label(obj) if isinstance(obj, Ward) else str(obj)
     if model_field is not None and model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):

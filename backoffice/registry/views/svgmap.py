@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 
 MIN_SPAN = 0.0006  # degrees (about 60 m): a small house still gets some context
+EDITOR_MIN_SPAN = 0.0003  # the editor starts closer: corners a finger apart
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,18 @@ class MapView:
 
 
 def map_view_fit(
-    extent: tuple[float, float, float, float], *, width: int = 320, height: int = 240
+    extent: tuple[float, float, float, float],
+    *,
+    width: int = 320,
+    height: int = 240,
+    min_span: float = MIN_SPAN,
 ) -> MapView:
     """A view showing ``extent`` (lon/lat) with a margin around it."""
     x0, y0, x1, y1 = extent
     lon0, lat0 = (x0 + x1) / 2, (y0 + y1) / 2
     kx = math.cos(math.radians(lat0))
-    span_x = max((x1 - x0) * kx * 1.6, MIN_SPAN)
-    span_y = max((y1 - y0) * 1.6, MIN_SPAN)
+    span_x = max((x1 - x0) * kx * 1.6, min_span)
+    span_y = max((y1 - y0) * 1.6, min_span)
     scale = min(width / span_x, height / span_y)
     return MapView(lon0=lon0, lat0=lat0, scale=scale, width=width, height=height)
 

@@ -57,8 +57,10 @@ def registry_rows(sample) -> list[MatrixRow]:
     ]
 
 
+# ``db`` is named here (not only reached through getfixturevalue) so that
+# pytest-django sets up the test database even when this file runs alone.
 @pytest.mark.parametrize("which", ["tenant_a", "tenant_b"])
-def test_registry_role_matrix(which, request):
+def test_registry_role_matrix(db, which, request):
     tenant = request.getfixturevalue(which)
     with schema_context(tenant.schema_name):
         sample = registry_sample()
@@ -70,7 +72,7 @@ def test_registry_role_matrix(which, request):
 
 
 @pytest.mark.parametrize("which", ["tenant_a", "tenant_b"])
-def test_registry_is_gone_when_the_buildings_module_is_off(which, request):
+def test_registry_is_gone_when_the_buildings_module_is_off(db, which, request):
     from django.test import Client
 
     from tenants.models import Municipality
