@@ -172,6 +172,14 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Registry imports (backoffice.registry.importing): uploads and reports are
+# kept outside MEDIA_ROOT, never served by URL, per municipality.
+IMIS_PRIVATE_MEDIA_ROOT = env_path("IMIS_PRIVATE_MEDIA_ROOT", VAR_DIR / "private")
+IMIS_IMPORT_MAX_UPLOAD_BYTES = env_int("IMIS_IMPORT_MAX_UPLOAD_BYTES", 256 * 1024 * 1024)
+IMIS_IMPORT_MAX_ARCHIVE_MEMBERS = env_int("IMIS_IMPORT_MAX_ARCHIVE_MEMBERS", 50)
+IMIS_IMPORT_MAX_UNPACKED_BYTES = env_int("IMIS_IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
+# Tests only: hold an import's insert transaction open this long (a worker is killed in it).
+IMIS_IMPORT_COMMIT_DELAY_SECONDS = env_int("IMIS_IMPORT_COMMIT_DELAY_SECONDS", 0)
 
 # --- Cache: every alias keyed by schema (see tenants/checks.py) ------------
 REDIS_URL = env_str("IMIS_REDIS_URL", "redis://127.0.0.1:56379/0")
@@ -223,8 +231,11 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "odt", "ods"]
 # --- Demo ----------------------------------------------------------------
 IMIS_DEMO_PASSWORD = env_str("IMIS_DEMO_PASSWORD", "")
 # Run in each demo municipality's schema after it is provisioned (synthetic data).
-IMIS_DEMO_STEPS: list[str] = []
-IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")
+IMIS_DEMO_STEPS: list[str] = ["backoffice.registry.synthetic.demo_step"]
+IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
+# Extra steps of the synthetic city generator (after the registry's own), by
+# dotted path: modules add their synthetic data (containments, connections...).
+IMIS_SYNTHETIC_STEPS: list[str] = []
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
 

@@ -20,3 +20,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = VAR_DIR / env_str("IMIS_TEST_DB_NAME", "test_imis") / "media"  # noqa: F405
+IMIS_PRIVATE_MEDIA_ROOT = MEDIA_ROOT.parent / "private"

@@ -1,0 +1,375 @@
+"""Set-based checks of a staged file: one CREATE TABLE ... AS SELECT turns
+the staging table (every attribute as text) into a checked table with
+typed values, the repaired geometry in EPSG:4326 and, per row, the list of
+reasons it is rejected (empty when the row is good).
+
+Reasons are codes ``<column>:<problem>``; :func:`reason_messages` turns
+them into sentences for the report.  Every value from the file reaches SQL
+as data in the staging table, never as SQL text; identifiers are ours."""
+
+from django.utils.translation import gettext as _
+from psycopg import sql
+
+from backoffice.registry.importing.schema import Column, KindSpec
+
+BANGLA = "০১২৩৪৫৬৭৮৯"
+ASCII = "0123456789"
+GEOMETRY_TEXT_NAMES = ("wkt", "geometry", "geom_wkt", "the_geom")
+# A generous box around Bangladesh, for wards (they define the municipality).
+BANGLADESH_BOX = (87.5, 20.0, 93.0, 27.0)
+
+
+def _lit(value) -> sql.Composable:
+    return sql.Literal(value)
+
+
+def _raw(column: Column, staged: set[str]) -> sql.Composable:
+    if column.name not in staged:
+        return sql.SQL("NULL::text")
+    return sql.SQL("NULLIF(btrim(s.{}::text, E' \\t\\r\\n'), '')").format(
+        sql.Identifier(column.name)
+    )
+
+
+def _digits(expr: sql.Composable) -> sql.Composable:
+    return sql.SQL("translate({}, {}, {})").format(expr, _lit(BANGLA), _lit(ASCII))
+
+
+def _typed(column: Column, raw: sql.Composable) -> tuple[sql.Composable, list[sql.Composable]]:
+    """The typed value (NULL when empty or wrong) and the reason expressions."""
+    name = column.name
+    reasons: list[sql.Composable] = []
+    if column.required:
+        reasons.append(
+            sql.SQL("CASE WHEN {} IS NULL THEN {} END").format(raw, _lit(f"{name}:required"))
+        )
+    if column.type == "int":
+        text = _digits(raw)
+        ok = sql.SQL("({t} ~ '^[+-]?[0-9]{{1,12}}(\\.0*)?$')").format(t=text)
+        value = sql.SQL("(CASE WHEN {ok} THEN split_part({t}, '.', 1)::bigint END)").format(
+            ok=ok, t=text
+        )
+        reasons.append(
+            sql.SQL("CASE WHEN {r} IS NOT NULL AND NOT {ok} THEN {code} END").format(
+                r=raw, ok=ok, code=_lit(f"{name}:invalid")
+            )
+        )
+    elif column.type == "decimal":
+        text = _digits(raw)
+        ok = sql.SQL("({t} ~ '^[+]?[0-9]{{1,15}}(\\.[0-9]{{0,2}}0*)?$')").format(t=text)
+        value = sql.SQL("(CASE WHEN {ok} THEN round({t}::numeric, 2) END)").format(ok=ok, t=text)
+        reasons.append(
+            sql.SQL("CASE WHEN {r} IS NOT NULL AND NOT {ok} THEN {code} END").format(
+                r=raw, ok=ok, code=_lit(f"{name}:invalid")
+            )
+        )
+    elif column.type == "bool":
+        low = sql.SQL("lower({})").format(raw)
+        value = sql.SQL(
+            "(CASE WHEN {l} IN ('1','true','t','yes','y') THEN true"
+            " WHEN {l} IN ('0','false','f','no','n') THEN false END)"
+        ).format(l=low)
+        reasons.append(
+            sql.SQL("CASE WHEN {r} IS NOT NULL AND {v} IS NULL THEN {code} END").format(
+                r=raw, v=value, code=_lit(f"{name}:invalid")
+            )
+        )
+    elif column.type == "choice":
+        low = sql.SQL("lower({})").format(raw)
+        allowed = sql.SQL("{} = ANY({})").format(low, _lit(list(column.choices)))
+        value = sql.SQL("(CASE WHEN {a} THEN {l} END)").format(a=allowed, l=low)
+        reasons.append(
+            sql.SQL("CASE WHEN {r} IS NOT NULL AND NOT {a} THEN {code} END").format(
+                r=raw, a=allowed, code=_lit(f"{name}:choice")
+            )
+        )
+    else:
+        value = raw
+        if column.max_length:
+            reasons.append(
+                sql.SQL("CASE WHEN length({r}) > {n} THEN {code} END").format(
+                    r=raw, n=_lit(column.max_length), code=_lit(f"{name}:too_long")
+                )
+            )
+    if column.type in ("int", "decimal") and (
+        column.minimum is not None or column.maximum is not None
+    ):
+        low = column.minimum if column.minimum is not None else -(10**15)
+        high = column.maximum if column.maximum is not None else 10**15
+        reasons.append(
+            sql.SQL("CASE WHEN {v} NOT BETWEEN {lo} AND {hi} THEN {code} END").format(
+                v=value, lo=_lit(low), hi=_lit(high), code=_lit(f"{name}:range")
+            )
+        )
+    return value, reasons
+
+
+def check_table_sql(
+    spec: KindSpec,
+    *,
+    schema: str,
+    stage: str,
+    checked: str,
+    staged_columns: set[str],
+    srid: int,
+    bin_prefix: str = "",
+    bin_digits: int = 7,
+) -> sql.Composed:
+    """The statement that builds the checked table from the staging table."""
+    ident = sql.Identifier
+    raws, values, reasons = [], [], []
+    for column in spec.columns:
+        raw = _raw(column, staged_columns)
+        value, why = _typed(column, raw)
+        raws.append(sql.SQL("{} AS {}").format(raw, ident(f"raw_{column.name}")))
+        if column.default is not None:
+            value = sql.SQL("COALESCE({}, {})").format(value, _lit(column.default))
+        values.append(sql.SQL("{} AS {}").format(value, ident(f"v_{column.name}")))
+        reasons.extend(why)
+
+    inner_select = [sql.SQL("s.src_fid AS row_no"), *raws, *values]
+    inner_reasons = sql.SQL("array_remove(ARRAY[{}]::text[], NULL)").format(
+        sql.SQL(", ").join(reasons) if reasons else sql.SQL("")
+    )
+    inner_select.append(sql.SQL("{} AS field_reasons").format(inner_reasons))
+
+    joins: list[sql.Composable] = []
+    extra_select: list[sql.Composable] = []
+    extra_reasons: list[sql.Composable] = []
+    if spec.geometry:
+        dim = spec.geometry_dimension
+        text_col = next((n for n in GEOMETRY_TEXT_NAMES if n in staged_columns), None)
+        if text_col:  # Excel (or a CSV read without geometry): WKT as text
+            source_geom = sql.SQL("COALESCE(s.geom, pg_temp.imis_wkt(s.{}::text, {}))").format(
+                ident(text_col), _lit(srid)
+            )
+        else:
+            source_geom = sql.SQL("s.geom")
+        inner_select.append(
+            sql.SQL("ST_Force2D(ST_SetSRID({g}, {srid})) AS g0").format(
+                g=source_geom, srid=_lit(srid)
+            )
+        )
+        extract = 3 if dim == 2 else 2
+        joins.append(
+            sql.SQL(
+                "CROSS JOIN LATERAL (SELECT CASE WHEN b.g0 IS NOT NULL AND NOT ST_IsEmpty(b.g0)"
+                " AND ST_Dimension(b.g0) = {dim} THEN ST_Transform(b.g0, 4326) END AS g1"
+                " OFFSET 0) t"
+            ).format(dim=_lit(dim))
+        )
+        joins.append(
+            sql.SQL("CROSS JOIN LATERAL (SELECT ST_IsValid(t.g1) AS was_valid OFFSET 0) v")
+        )
+        joins.append(
+            sql.SQL(
+                "CROSS JOIN LATERAL (SELECT ST_Multi(ST_CollectionExtract("
+                "CASE WHEN v.was_valid THEN t.g1 ELSE ST_MakeValid(t.g1) END, {x})) AS g"
+                " OFFSET 0) m"
+            ).format(x=_lit(extract))
+        )
+        good_geom = sql.SQL("(m.g IS NOT NULL AND NOT ST_IsEmpty(m.g))")
+        extra_select.append(sql.SQL("CASE WHEN {} THEN m.g END AS geom").format(good_geom))
+        extra_select.append(
+            sql.SQL("(t.g1 IS NOT NULL AND NOT v.was_valid AND {}) AS repaired").format(good_geom)
+        )
+        extra_reasons.append(
+            sql.SQL(
+                "CASE WHEN b.g0 IS NULL OR ST_IsEmpty(b.g0) THEN 'geometry:missing'"
+                " WHEN t.g1 IS NULL THEN 'geometry:type'"
+                " WHEN NOT {} THEN 'geometry:invalid' END"
+            ).format(good_geom)
+        )
+    else:
+        extra_select.append(sql.SQL("false AS repaired"))
+
+    key_expr: sql.Composable | None = None
+    target = sql.Identifier(schema, spec.table)
+    if spec.kind == "buildings":
+        joins.append(
+            sql.SQL(
+                "LEFT JOIN LATERAL (SELECT w.id FROM {wards} w"
+                " WHERE ST_Intersects(w.boundary, ST_PointOnSurface(m.g))"
+                " ORDER BY w.number LIMIT 1) ward ON m.g IS NOT NULL AND NOT ST_IsEmpty(m.g)"
+            ).format(wards=ident(schema, "registry_ward"))
+        )
+        joins.append(
+            sql.SQL("LEFT JOIN {roads} road ON road.code = b.raw_road").format(
+                roads=ident(schema, "registry_road")
+            )
+        )
+        extra_select += [sql.SQL("ward.id AS ward_id"), sql.SQL("road.id AS road_id")]
+        extra_reasons.append(
+            sql.SQL("CASE WHEN {g} AND ward.id IS NULL THEN 'location:outside' END").format(
+                g=good_geom
+            )
+        )
+        extra_reasons.append(
+            sql.SQL("CASE WHEN b.raw_road IS NOT NULL AND road.id IS NULL THEN 'road:unknown' END")
+        )
+        # A BIN given in the file is kept when it has this municipality's form.
+        number = sql.SQL("substr(b.raw_bin, {})").format(_lit(len(bin_prefix) + 1))
+        extra_reasons.append(
+            sql.SQL(
+                "CASE WHEN b.raw_bin IS NOT NULL AND NOT (left(b.raw_bin, {plen}) = {prefix}"
+                " AND {num} ~ '^[0-9]{{1,18}}$' AND length({num}) >= {digits}"
+                " AND (length({num}) = {digits} OR left({num}, 1) <> '0'))"
+                " THEN 'bin:format' END"
+            ).format(
+                plen=_lit(len(bin_prefix)),
+                prefix=_lit(bin_prefix),
+                num=number,
+                digits=_lit(bin_digits),
+            )
+        )
+        key_expr = sql.SQL("b.raw_bin")
+        exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.bin = b.raw_bin)").format(t=target)
+    elif spec.kind == "roads":
+        wards = ident(schema, "registry_ward")
+        extra_reasons.append(
+            sql.SQL(
+                "CASE WHEN {g} AND NOT EXISTS (SELECT 1 FROM {w} w"
+                " WHERE ST_Intersects(w.boundary, m.g)) THEN 'location:outside' END"
+            ).format(g=good_geom, w=wards)
+        )
+        key_expr = sql.SQL("b.raw_code")
+        exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = b.raw_code)").format(t=target)
+    elif spec.kind == "wards":
+        x0, y0, x1, y1 = BANGLADESH_BOX
+        extra_reasons.append(
+            sql.SQL(
+                "CASE WHEN {g} AND NOT ST_Within(m.g,"
+                " ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326))"
+                " THEN 'location:outside_country' END"
+            ).format(g=good_geom, x0=_lit(x0), y0=_lit(y0), x1=_lit(x1), y1=_lit(y1))
+        )
+        key_expr = sql.SQL("b.v_number")
+        exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.number = b.v_number)").format(
+            t=target
+        )
+    else:  # holdings: codes were checked by backoffice.registry.codes (see services)
+        joins.append(sql.SQL("LEFT JOIN pg_temp.imis_codes hc ON hc.row_no = b.row_no"))
+        joins.append(
+            sql.SQL("LEFT JOIN {w} ward ON ward.number = hc.ward_number").format(
+                w=ident(schema, "registry_ward")
+            )
+        )
+        extra_select += [
+            sql.SQL("hc.code AS code"),
+            sql.SQL("hc.error AS code_error"),
+            sql.SQL("ward.id AS ward_id"),
+            sql.SQL(
+                "(SELECT array_agg(x.id ORDER BY x.bin) FROM {t} x"
+                " WHERE x.bin = ANY(hc.bins)) AS building_ids"
+            ).format(t=ident(schema, "registry_building")),
+            sql.SQL("hc.bins AS bins"),
+        ]
+        extra_reasons.append(
+            sql.SQL(
+                "CASE WHEN hc.error IS NOT NULL AND b.raw_code IS NOT NULL THEN 'code:invalid' END"
+            )
+        )
+        extra_reasons.append(
+            sql.SQL(
+                "CASE WHEN hc.code IS NOT NULL AND ward.id IS NULL THEN 'code:ward_unknown' END"
+            )
+        )
+        extra_reasons.append(
+            sql.SQL(
+                "CASE WHEN cardinality(hc.bins) > (SELECT count(*) FROM {t} x"
+                " WHERE x.bin = ANY(hc.bins)) THEN 'bins:unknown' END"
+            ).format(t=ident(schema, "registry_building"))
+        )
+        key_expr = sql.SQL("hc.code")
+        exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = hc.code)").format(t=target)
+
+    key_name = spec.key
+    extra_reasons.append(
+        sql.SQL(
+            "CASE WHEN {k} IS NOT NULL AND count(*) OVER (PARTITION BY {k}) > 1 THEN {code} END"
+        ).format(k=key_expr, code=_lit(f"{key_name}:duplicate_in_file"))
+    )
+    extra_reasons.append(
+        sql.SQL("CASE WHEN {k} IS NOT NULL AND {e} THEN {code} END").format(
+            k=key_expr, e=exists, code=_lit(f"{key_name}:exists")
+        )
+    )
+    reasons_expr = sql.SQL("b.field_reasons || array_remove(ARRAY[{}]::text[], NULL)").format(
+        sql.SQL(", ").join(extra_reasons)
+    )
+    return sql.SQL(
+        "CREATE UNLOGGED TABLE {checked} AS"
+        " SELECT b.*, {extra}, {reasons} AS reasons"
+        " FROM (SELECT {inner} FROM {stage} s OFFSET 0) b {joins}"
+    ).format(
+        checked=ident(schema, checked),
+        extra=sql.SQL(", ").join(extra_select),
+        reasons=reasons_expr,
+        inner=sql.SQL(", ").join(inner_select),
+        stage=ident(schema, stage),
+        joins=sql.SQL(" ").join(joins),
+    )
+
+
+WKT_FUNCTION = """
+CREATE OR REPLACE FUNCTION pg_temp.imis_wkt(t text, srid integer) RETURNS geometry
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF t IS NULL OR btrim(t) = '' THEN RETURN NULL; END IF;
+  RETURN ST_GeomFromText(t, srid);
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END $$
+"""
+
+
+def reason_messages(spec: KindSpec) -> dict[str, str]:
+    """Every reason code the checks can give, in the active language."""
+    messages = {
+        "geometry:missing": _("The row has no geometry (or it could not be read)."),
+        "geometry:type": (
+            _("The geometry is not a polygon.")
+            if spec.geometry_dimension == 2
+            else _("The geometry is not a line.")
+        ),
+        "geometry:invalid": _("The geometry is invalid and could not be repaired."),
+        "location:outside": _("It lies outside every ward of this municipality."),
+        "location:outside_country": _("It lies outside Bangladesh (check the coordinate system)."),
+        "road:unknown": _("The road code is not in the register."),
+        "bin:format": _(
+            "The BIN is not in this municipality's form; leave it empty to allocate one."
+        ),
+        "code:invalid": _("The holding code is not valid."),
+        "code:ward_unknown": _("The ward of the holding code does not exist in this municipality."),
+        "bins:unknown": _("A BIN to link is not in the register."),
+    }
+    if spec.key:
+        messages[f"{spec.key}:duplicate_in_file"] = _(
+            "%(column)s appears more than once in the file."
+        ) % {"column": spec.key}
+        messages[f"{spec.key}:exists"] = _("%(column)s is already registered.") % {
+            "column": spec.key
+        }
+    for column in spec.columns:
+        name = column.name
+        messages[f"{name}:required"] = _("%(column)s is required.") % {"column": name}
+        messages[f"{name}:too_long"] = _("%(column)s is longer than %(n)s characters.") % {
+            "column": name,
+            "n": column.max_length,
+        }
+        messages[f"{name}:invalid"] = {
+            "int": _("%(column)s must be a whole number."),
+            "decimal": _("%(column)s must be a number with at most two decimals."),
+            "bool": _("%(column)s must be yes or no (1 or 0)."),
+        }.get(column.type, _("%(column)s is not valid.")) % {"column": name}
+        messages[f"{name}:range"] = _("%(column)s must be between %(low)s and %(high)s.") % {
+            "column": name,
+            "low": column.minimum,
+            "high": column.maximum,
+        }
+        if column.choices:
+            messages[f"{name}:choice"] = _("%(column)s must be one of: %(choices)s.") % {
+                "column": name,
+                "choices": ", ".join(column.choices),
+            }
+    return messages

@@ -1,0 +1,517 @@
+"""Imports into the registry: create a job from an upload, and run it.
+
+Running a job (in a Celery worker, see tasks.py):
+
+1. unpack the upload into a private temporary folder (safety.py), open it
+   read-only and check GDAL reads it with the driver its name calls for;
+2. work out the coordinate system (the file's EPSG code, else the one the
+   user stated, else EPSG:4326 for CSV/Excel; otherwise refuse the file);
+3. stage it with ogr2ogr into ``<schema>.registry_import_stage_<id>``
+   (every attribute as text);
+4. check every row with set-based SQL (checks.py) into
+   ``registry_import_check_<id>``: typed values, geometry repaired and
+   reprojected to EPSG:4326, inside a ward, duplicates in the file and
+   against the register, holding codes by backoffice.registry.codes;
+5. write the rejected rows with their reasons to a CSV report;
+6. if nothing was rejected, or the user accepted the valid rows, insert
+   them in ONE transaction (writers.py) together with their history, an
+   audit event and the job's final status; otherwise nothing is written.
+
+A killed run leaves its staging tables behind and no registry rows (the
+insert is one transaction, committed with the job's "done" status).  The
+next run of any import in the municipality drops the staging tables of
+jobs that are not running, and a re-delivered task starts its job again.
+
+BINs: a file's BIN is kept when it has this municipality's form (prefix
+and digits, as bin_format writes them) and is new; the BIN sequence is then
+moved past it, never back.  Rows without a BIN get the next numbers of the
+sequence, formatted as services.bin_allocate does.
+"""
+
+import csv
+import io
+import logging
+import shutil
+import tempfile
+import time
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from psycopg import sql
+
+from backoffice.registry.codes import holding_code_parse
+from backoffice.registry.importing import checks, ogr, safety, writers
+from backoffice.registry.importing.models import ImportJob
+from backoffice.registry.importing.schema import IMPORT_ROLES, KINDS
+from backoffice.registry.services import registry_config_get
+from tenants.audit.services import audit_event_record
+from tenants.permissions import user_roles
+
+log = logging.getLogger(__name__)
+
+STAGE_PREFIX = "registry_import_stage_"
+CHECK_PREFIX = "registry_import_check_"
+_LOCK_CLASS = "registry_import"
+# A job still "running" after this long has lost its worker for good.
+STALE_AFTER_SECONDS = 60 * 60
+
+
+def import_kinds_for(user) -> list[str]:
+    roles = user_roles(user)
+    return [kind for kind, allowed in IMPORT_ROLES.items() if roles & allowed]
+
+
+def import_job_create(
+    *,
+    actor,
+    kind: str,
+    upload,
+    accept_valid_rows: bool = False,
+    source_srid: int | None = None,
+) -> ImportJob:
+    """Store the upload (private storage) and queue the import."""
+    if kind not in KINDS:
+        raise ValidationError(_("Unknown kind of import."))
+    if kind not in import_kinds_for(actor):
+        raise PermissionDenied
+    suffix = safety.upload_check(name=upload.name, size=upload.size)
+    if suffix == ".zip":  # refuse a bad archive now, from its directory alone
+        upload.seek(0)
+        with safety.zip_open(upload) as archive:
+            safety.archive_check(archive)
+        upload.seek(0)
+    with transaction.atomic():
+        job = ImportJob(
+            kind=kind,
+            original_name=Path(upload.name).name[:255],
+            accept_valid_rows=accept_valid_rows,
+            source_srid=source_srid,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            actor=actor,
+            actor_username=getattr(actor, "username", "") or "",
+        )
+        job.source.save(f"upload{suffix}", upload, save=False)
+        job.full_clean()
+        job.save()
+        audit_event_record(
+            actor=actor,
+            action="registry.import.queued",
+            obj=job,
+            data={"kind": kind, "file": job.original_name},
+        )
+        transaction.on_commit(lambda: _queue(job.pk))
+    return job
+
+
+def _queue(job_id: int) -> None:
+    from backoffice.registry.importing.tasks import import_job_run_task
+
+    import_job_run_task.delay(job_id)
+
+
+# --- running ----------------------------------------------------------------
+
+
+def _progress(job: ImportJob, percent: int, stage: str, **fields) -> None:
+    """A short transaction of its own, so the status page sees it at once."""
+    job.progress, job.stage = percent, stage
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ImportJob.objects.filter(pk=job.pk).update(progress=percent, stage=stage, **fields)
+
+
+@contextmanager
+def _job_lock(job_id: int):
+    """A session advisory lock per (schema, job): two workers never run one job."""
+    key = zlib.crc32(f"{_LOCK_CLASS}:{connection.schema_name}".encode()) - 2**31
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [key, job_id])
+        (acquired,) = cursor.fetchone()
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [key, job_id])
+
+
+def _tables(job_id: int) -> tuple[str, str]:
+    return f"{STAGE_PREFIX}{job_id}", f"{CHECK_PREFIX}{job_id}"
+
+
+def _drop_tables(names: list[str]) -> None:
+    if not names:
+        return
+    schema = connection.schema_name
+    statement = sql.SQL("DROP TABLE IF EXISTS {}").format(
+        sql.SQL(", ").join(sql.Identifier(schema, n) for n in names)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement.as_string(connection.connection))
+
+
+def staging_tables_sweep(*, keep: int | None = None) -> list[str]:
+    """Drop the staging tables of jobs that are not running (a killed run's
+    leftovers); jobs "running" for longer than a worker may are failed."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=STALE_AFTER_SECONDS)
+    ImportJob.objects.filter(status=ImportJob.Status.RUNNING, started_at__lt=cutoff).update(
+        status=ImportJob.Status.FAILED,
+        error=_("The import stopped without finishing; nothing was imported."),
+        finished_at=timezone.now(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s"
+            " AND (tablename LIKE %s OR tablename LIKE %s)",
+            [connection.schema_name, STAGE_PREFIX + "%", CHECK_PREFIX + "%"],
+        )
+        found = [row[0] for row in cursor.fetchall()]
+    running = set(
+        ImportJob.objects.filter(status=ImportJob.Status.RUNNING).values_list("pk", flat=True)
+    )
+    stale = []
+    for name in found:
+        suffix = name.rsplit("_", 1)[-1]
+        job_id = int(suffix) if suffix.isdigit() else None
+        if job_id is None or job_id == keep or job_id not in running:
+            stale.append(name)
+    _drop_tables(stale)
+    return stale
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run one job.  Idempotent: a finished job is left as it is; a job left
+    "running" by a killed worker is run again from the start."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.finished:
+        return job
+    with _job_lock(job.pk) as acquired, translation.override(job.language):
+        if not acquired:
+            log.info("import %s is being run by another worker", job.pk)
+            return job
+        job.refresh_from_db()
+        if job.finished:
+            return job
+        staging_tables_sweep(keep=job.pk)
+        _progress(
+            job,
+            1,
+            _("Starting"),
+            status=ImportJob.Status.RUNNING,
+            started_at=timezone.now(),
+            error="",
+            report="",
+        )
+        workdir = Path(tempfile.mkdtemp(prefix=f"imis-import-{job.pk}-"))
+        try:
+            _run(job, workdir)
+        except ValidationError as exc:
+            _fail(job, " ".join(exc.messages))
+        except Exception as exc:
+            log.exception("import %s failed", job.pk)
+            _fail(job, _("The import failed: %(error)s") % {"error": str(exc)[:500]})
+            raise
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+            try:
+                _drop_tables(list(_tables(job.pk)))
+            except Exception:  # the next run's sweep drops them
+                log.exception("could not drop the staging tables of import %s", job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def _fail(job: ImportJob, message: str) -> None:
+    if connection.needs_rollback:
+        return  # inside an outer transaction that failed: nothing to record
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, error=message, finished_at=timezone.now(), progress=100
+    )
+
+
+def _srid_decide(job: ImportJob, info: ogr.DatasetInfo) -> int:
+    if info.srid:
+        srid = info.srid
+    elif info.srs_unidentified and not job.source_srid:
+        raise ValidationError(
+            _(
+                "The file's coordinate system could not be identified; "
+                "state its EPSG code and upload it again."
+            )
+        )
+    elif job.source_srid:
+        srid = job.source_srid
+    elif info.driver in ("CSV", "XLSX") or not info.has_geometry:
+        srid = 4326
+    else:
+        raise ValidationError(
+            _(
+                "The file does not state its coordinate system (a Shapefile needs its .prj); "
+                "state its EPSG code and upload it again."
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM public.spatial_ref_sys WHERE srid = %s", [srid])
+        if cursor.fetchone() is None:
+            raise ValidationError(
+                _("EPSG:%(srid)s is not a coordinate system we know.") % {"srid": srid}
+            )
+    return srid
+
+
+def _staged_columns(table: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = %s AND table_name = %s",
+            [connection.schema_name, table],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _execute(statement) -> int:
+    text = (
+        statement.as_string(connection.connection) if not isinstance(statement, str) else statement
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(text)
+        return cursor.rowcount
+
+
+def _holding_codes_stage(stage: str, staged: set[str]) -> None:
+    """Holding codes are judged by backoffice.registry.codes itself (the
+    same verdict and message as a form gives), then joined in SQL."""
+    schema = connection.schema_name
+    code_col = sql.Identifier("code") if "code" in staged else None
+    bins_col = sql.Identifier("bins") if "bins" in staged else None
+    select = sql.SQL("SELECT src_fid, {}, {} FROM {}").format(
+        sql.SQL("s.{}::text").format(code_col) if code_col else sql.SQL("NULL::text"),
+        sql.SQL("s.{}::text").format(bins_col) if bins_col else sql.SQL("NULL::text"),
+        sql.SQL("{} s").format(sql.Identifier(schema, stage)),
+    )
+    _execute(
+        "CREATE TEMP TABLE IF NOT EXISTS imis_codes (row_no bigint PRIMARY KEY, code text,"
+        " ward_number integer, error text, bins text[]) ON COMMIT PRESERVE ROWS"
+    )
+    _execute("TRUNCATE pg_temp.imis_codes")
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(select.as_string(connection.connection))
+        for row_no, raw, bins in cursor.fetchall():
+            code = ward = error = None
+            if raw is not None and raw.strip():
+                try:
+                    parsed = holding_code_parse(raw)
+                    code, ward = str(parsed), parsed.ward_number
+                except ValidationError as exc:
+                    error = " ".join(exc.messages)
+            links = sorted({b for b in (bins or "").replace(";", ",").split(",") if b.strip()})
+            rows.append((row_no, code, ward, error, [b.strip() for b in links]))
+    raw_cursor = connection.connection.cursor()
+    with raw_cursor.copy(
+        "COPY pg_temp.imis_codes (row_no, code, ward_number, error, bins) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _run(job: ImportJob, workdir: Path) -> None:
+    spec = KINDS[job.kind]
+    schema = connection.schema_name
+    stage, checked = _tables(job.pk)
+    suffix = Path(job.source.name).suffix.lower()
+
+    _progress(job, 5, _("Unpacking the file"))
+    with job.source.open("rb") as source:
+        dataset = safety.upload_unpack(source, suffix, workdir)
+
+    _progress(job, 10, _("Checking the file"))
+    info = ogr.dataset_inspect(dataset, kind=job.kind)
+    srid = _srid_decide(job, info)
+    _progress(job, 15, _("Reading the rows"), driver=info.driver, total_rows=info.features)
+
+    ogr.stage_into_postgres(info, schema=schema, table=stage, srid=srid)
+    staged = _staged_columns(stage)
+    if spec.geometry and not info.has_geometry and not (set(checks.GEOMETRY_TEXT_NAMES) & staged):
+        raise ValidationError(_("The file has no geometry."))
+
+    _progress(job, 45, _("Checking the rows"))
+    config = registry_config_get()
+    _execute("SET client_min_messages = warning")  # ST_IsValid's notices, one per bad row
+    try:
+        if spec.geometry:
+            _execute(checks.WKT_FUNCTION)
+        if spec.kind == "holdings":
+            _holding_codes_stage(stage, staged)
+        _execute(
+            checks.check_table_sql(
+                spec,
+                schema=schema,
+                stage=stage,
+                checked=checked,
+                staged_columns=staged,
+                srid=srid,
+                bin_prefix=config.bin_prefix,
+                bin_digits=config.bin_digits,
+            )
+        )
+    finally:
+        _execute("RESET client_min_messages")
+    _drop_tables([stage])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "SELECT count(*), count(*) FILTER (WHERE cardinality(reasons) = 0),"
+                " count(*) FILTER (WHERE repaired AND cardinality(reasons) = 0) FROM {}"
+            )
+            .format(sql.Identifier(schema, checked))
+            .as_string(connection.connection)
+        )
+        total, valid, repaired = cursor.fetchone()
+    rejected = total - valid
+
+    report_name = ""
+    if rejected:
+        _progress(job, 70, _("Writing the report of rejected rows"))
+        report_name = _report_write(job, spec, checked, workdir)
+    _progress(
+        job,
+        75,
+        _("Checked"),
+        total_rows=total,
+        valid_rows=valid,
+        rejected_rows=rejected,
+        repaired_rows=repaired,
+        report=report_name,
+    )
+
+    if valid == 0 or (rejected and not job.accept_valid_rows):
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.REJECTED,
+            stage=_("Nothing imported"),
+            progress=100,
+            finished_at=timezone.now(),
+        )
+        return
+
+    _progress(job, 80, _("Importing"))
+    actor_id = job.actor_id
+    with transaction.atomic():
+        if spec.kind == "buildings":
+            _execute(
+                writers.bin_sequence_advance_sql(
+                    schema=schema, checked=checked, prefix=config.bin_prefix
+                )
+            )
+        imported = _execute(
+            writers.insert_sql(
+                spec,
+                schema=schema,
+                checked=checked,
+                actor_id=actor_id,
+                actor_username=job.actor_username,
+                bin_prefix=config.bin_prefix,
+                bin_digits=config.bin_digits,
+            )
+        )
+        delay = getattr(settings, "IMIS_IMPORT_COMMIT_DELAY_SECONDS", 0)
+        if delay:  # tests only: hold the transaction open so a worker can be killed in it
+            _progress_in_transaction(job, _("Importing (held open)"))
+            time.sleep(delay)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.DONE,
+            stage=_("Imported"),
+            progress=100,
+            imported_rows=imported,
+            finished_at=timezone.now(),
+        )
+        audit_event_record(
+            actor=job.actor,
+            action="registry.import",
+            obj=job,
+            data={
+                "kind": job.kind,
+                "imported": imported,
+                "rejected": rejected,
+                "repaired": repaired,
+                "file": job.original_name,
+            },
+        )
+
+
+def _progress_in_transaction(job: ImportJob, stage: str) -> None:
+    """Announce the held transaction on a connection of its own (tests)."""
+    import psycopg
+
+    from backoffice.registry.importing.ogr import pg_conninfo
+
+    _ds, env = pg_conninfo()
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"],
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=env["PGPASSWORD"],
+        autocommit=True,
+    ) as other:
+        other.execute(
+            sql.SQL("UPDATE {} SET stage = %s WHERE id = %s").format(
+                sql.Identifier(connection.schema_name, ImportJob._meta.db_table)
+            ),
+            [stage, job.pk],
+        )
+
+
+def _report_write(job: ImportJob, spec, checked: str, workdir: Path) -> str:
+    """Every rejected row: its row number, reasons and the values it had."""
+    schema = connection.schema_name
+    messages = checks.reason_messages(spec)
+    _execute(
+        "CREATE TEMP TABLE IF NOT EXISTS imis_reasons (code text PRIMARY KEY, message text)"
+        " ON COMMIT PRESERVE ROWS"
+    )
+    _execute("TRUNCATE pg_temp.imis_reasons")
+    raw_cursor = connection.connection.cursor()
+    with raw_cursor.copy("COPY pg_temp.imis_reasons (code, message) FROM STDIN") as copy:
+        for code, message in messages.items():
+            copy.write_row((code, message))
+    code_error = (
+        sql.SQL("CASE WHEN r = 'code:invalid' AND c.code_error IS NOT NULL THEN c.code_error END")
+        if spec.kind == "holdings"
+        else sql.SQL("NULL")
+    )
+    raw_columns = [sql.Identifier(f"raw_{column.name}") for column in spec.columns]
+    query = sql.SQL(
+        "COPY (SELECT c.row_no, array_to_string(c.reasons, ' '),"
+        " (SELECT string_agg(COALESCE({code_error}, m.message, r), ' ' ORDER BY ord)"
+        "  FROM unnest(c.reasons) WITH ORDINALITY AS u(r, ord)"
+        "  LEFT JOIN pg_temp.imis_reasons m ON m.code = u.r), {raws}"
+        " FROM {checked} c WHERE cardinality(c.reasons) > 0 ORDER BY c.row_no)"
+        " TO STDOUT WITH (FORMAT csv)"
+    ).format(
+        code_error=code_error,
+        raws=sql.SQL(", ").join(sql.SQL("c.{}").format(r) for r in raw_columns),
+        checked=sql.Identifier(schema, checked),
+    )
+    header = io.StringIO()
+    csv.writer(header).writerow(
+        [_("row"), _("reason codes"), _("reasons"), *[column.name for column in spec.columns]]
+    )
+    local = workdir / "report.csv"
+    with open(local, "wb") as out:
+        out.write("\ufeff".encode())  # so Excel reads the CSV as UTF-8 (Bangla)
+        out.write(header.getvalue().encode())
+        with raw_cursor.copy(query.as_string(connection.connection)) as copy:
+            for data in copy:
+                out.write(bytes(data))
+    with open(local, "rb") as out:
+        job.report.save(f"import-{job.pk}-rejected.csv", File(out), save=False)
+    return job.report.name
