@@ -22,8 +22,24 @@ def _redis_test_dbs_flush() -> None:
         redis.Redis.from_url(url).flushdb()
 
 
+def pytest_collection_modifyitems(items):
+    # Every test may touch the database, so pytest-django always builds the
+    # test database first: a run of only browser or matrix tests must never
+    # fall through to the development database.
+    for item in items:
+        if item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
+
+
+def assert_test_database() -> None:
+    name = connection.settings_dict["NAME"]
+    if not str(name).startswith("test_"):
+        raise RuntimeError(f"refusing to touch {name!r}: tests run on test_* databases only")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    assert_test_database()
     with django_db_blocker.unblock():
         _redis_test_dbs_flush()
         session_tenants_ensure()

@@ -24,6 +24,8 @@ def free_port() -> int:
 
 
 def server_env() -> dict[str, str]:
+    if not str(connection.settings_dict["NAME"]).startswith("test_"):
+        raise RuntimeError("test servers run on test_* databases only")
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.test",

@@ -38,3 +38,9 @@ def test_host_lookup_is_remembered_per_process(client_a, django_assert_num_queri
             assert client_a.get("/ping/").status_code == 200
     finally:
         middleware.tenant_host_cache_clear()
+
+
+def test_a_missing_staff_url_is_404_not_a_language_redirect(client_a):
+    for path in ("/staff/nothing-here/", "/media/khulna/none.txt"):
+        assert client_a.get(path).status_code == 404, path
+    assert client_a.get("/").status_code == 302  # the public site still picks a language
