@@ -1,0 +1,197 @@
+"""The synthetic city generator at Khulna scale (156,052 buildings and
+holdings, their owners and links, wards, roads, drains, water).
+
+Measured: ``backoffice.registry.synthetic.city_generate`` in a freshly
+provisioned municipality: wall time (plan, ids and BINs from the
+sequences, rendering, COPY, deferred foreign keys, ANALYZE, commit) and
+rows per second.  Baseline, same run: the database's share alone, a bare
+COPY of the very same rows (rendered text kept in memory during the
+measured run) into the same tables of a second fresh municipality, in one
+transaction with its commit (the deferred foreign keys are checked there).
+The ratio is what generating costs on top of loading.
+
+Everything happens in a database of its own (``imis_bench_registry``, on
+the local cluster) with Redis database 14; both are dropped at the end,
+also on failure or when the runner stops the benchmark."""
+
+import os
+import sys
+
+from bench import harness
+from bench.harness import Figure, report, say, stopwatch
+
+NAME = "registry_generator"
+TIMEOUT_SECONDS = 20 * 60
+BENCH_DB = "imis_bench_registry"
+BENCH_REDIS_DB = 14
+SCALE = "khulna"
+TARGET_SECONDS = 180.0
+ADMIN_PASSWORD = "bench-Admin-Passw0rd"
+
+
+def run() -> None:
+    harness.stack_env_apply()
+    if os.environ["IMIS_DB_NAME"] == BENCH_DB:
+        raise RuntimeError(f"IMIS_DB_NAME is already {BENCH_DB}: refusing to drop the database")
+    redis_bench = os.environ["IMIS_REDIS_URL"].rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}"
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.base",
+        IMIS_DB_NAME=BENCH_DB,
+        IMIS_CACHE_URL=redis_bench,
+        IMIS_CELERY_BROKER_URL=redis_bench,
+        IMIS_CELERY_RESULT_URL=redis_bench,
+        IMIS_LOG_LEVEL="WARNING",
+    )
+    _database_drop()  # what a killed earlier run left
+    _database_create()
+    try:
+        import django
+
+        django.setup()
+        from django.conf import settings
+
+        if settings.DATABASES["default"]["NAME"] != BENCH_DB:
+            raise RuntimeError("not connected to the bench database: stopping")
+        _measure()
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        _database_drop()
+        _redis_flush(redis_bench)
+        say(f"dropped the {BENCH_DB} database and flushed Redis db {BENCH_REDIS_DB}")
+
+
+# --- The bench database -------------------------------------------------------
+
+
+def _admin_connect(dbname: str):
+    import psycopg
+
+    return psycopg.connect(
+        host=os.environ["IMIS_DB_HOST"],
+        port=os.environ["IMIS_DB_PORT"],
+        user=os.environ["IMIS_DB_USER"],
+        password=os.environ["IMIS_DB_PASSWORD"],
+        dbname=dbname,
+        autocommit=True,
+    )
+
+
+def _database_create() -> None:
+    with _admin_connect("postgres") as conn:
+        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    with _admin_connect(BENCH_DB) as conn:
+        conn.execute("SET client_min_messages = warning")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")
+
+
+def _database_drop() -> None:
+    with _admin_connect("postgres") as conn:
+        conn.execute("SET client_min_messages = warning")
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+
+
+def _redis_flush(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+# --- Measuring ---------------------------------------------------------------
+
+
+def _municipality(code: str):
+    from tenants.services import municipality_create
+
+    host = code.replace("_", "-")  # codes may have "_", host names may not
+    return municipality_create(
+        actor=None,
+        code=code,
+        name_en=f"Bench {code}",
+        name_bn=f"বেঞ্চ {code}",
+        kind="city_corporation",
+        domains=[f"{host}.bench.localhost"],
+        admin_username="municipal_admin",
+        admin_email=f"admin@{host}.example.org",
+        admin_password=ADMIN_PASSWORD,
+    )
+
+
+def _measure() -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django_tenants.utils import schema_context
+
+    from backoffice.registry.synthetic import SCALES, city_generate
+    from tenants.services import platform_ensure, template_ensure
+
+    scale = SCALES[SCALE]
+    say(f"preparing {BENCH_DB}: shared migrations, template, two municipalities")
+    with stopwatch() as took:
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        platform_ensure(console_hosts=settings.IMIS_CONSOLE_HOSTS)
+        template_ensure()
+        generated, copied = _municipality("bench_gen"), _municipality("bench_copy")
+    say(f"ready in {took[0]:.1f} s")
+
+    capture: dict = {}
+    say(f"generating a {SCALE} city ({scale.buildings:,} buildings) in {generated.code}")
+    with schema_context(generated.schema_name), stopwatch() as took:
+        gen = city_generate(scale=scale, seed=1, capture=capture)
+    seconds = took[0]
+    rows = sum(gen.counts.values())
+    _verify(generated, scale)
+    say(
+        "steps: "
+        + ", ".join(f"{name} {s:.1f} s" for name, s in gen.seconds.items() if name != "total")
+    )
+    say(", ".join(f"{label} {count:,}" for label, count in gen.counts.items()))
+
+    say(f"baseline: a bare COPY of the same {rows:,} rows into {copied.code}")
+    with schema_context(copied.schema_name), stopwatch() as took:
+        copied_rows = _copy_bare(capture)
+    baseline = took[0]
+    if copied_rows != rows:
+        raise RuntimeError(f"the baseline loaded {copied_rows} rows, not {rows}")
+
+    label = "bare COPY of the same rows"
+    report(Figure(NAME, f"{SCALE} scale, wall time", seconds, "s", baseline, label, TARGET_SECONDS))
+    report(
+        Figure(
+            NAME,
+            f"{SCALE} scale, rows/s",
+            rows / seconds,
+            "rows/s",
+            rows / baseline,
+            label,
+            better="higher",
+            note=f"{rows:,} rows",
+        )
+    )
+
+
+def _copy_bare(capture: dict) -> int:
+    """The captured COPY text, table by table, in one transaction."""
+    from django.db import connection, transaction
+
+    count = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement, chunks in capture.values():
+            with cursor.copy(statement) as copy:
+                for chunk in chunks:
+                    copy.write(chunk)
+            count += cursor.rowcount
+    return count
+
+
+def _verify(municipality, scale) -> None:
+    from django_tenants.utils import schema_context
+
+    from backoffice.registry.models import Building, Holding
+
+    with schema_context(municipality.schema_name):
+        counts = (Building.objects.count(), Holding.objects.count())
+    if counts != (scale.buildings, scale.buildings):
+        raise RuntimeError(f"expected {scale.buildings} buildings and holdings, got {counts}")
