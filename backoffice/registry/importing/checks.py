@@ -115,9 +115,13 @@ def check_table_sql(
     bin_prefix: str = "",
     bin_digits: int = 7,
 ) -> sql.Composed:
-    """The statement that builds the checked table from the staging table."""
+    """The statement that builds the checked table from the staging table.
+
+    Geometry work is done in nested subqueries (``OFFSET 0`` keeps each a
+    layer of its own), so every function runs once per row."""
     ident = sql.Identifier
     raws, values, reasons = [], [], []
+    keep = ["row_no"]  # the columns the checked table keeps from the layers
     for column in spec.columns:
         raw = _raw(column, staged_columns)
         value, why = _typed(column, raw)
@@ -125,73 +129,82 @@ def check_table_sql(
         if column.default is not None:
             value = sql.SQL("COALESCE({}, {})").format(value, _lit(column.default))
         values.append(sql.SQL("{} AS {}").format(value, ident(f"v_{column.name}")))
+        keep += [f"raw_{column.name}", f"v_{column.name}"]
         reasons.extend(why)
+    keep.append("field_reasons")
 
-    inner_select = [sql.SQL("s.src_fid AS row_no"), *raws, *values]
-    inner_reasons = sql.SQL("array_remove(ARRAY[{}]::text[], NULL)").format(
-        sql.SQL(", ").join(reasons) if reasons else sql.SQL("")
+    base = [sql.SQL("s.src_fid AS row_no"), *raws, *values]
+    base.append(
+        sql.SQL("array_remove(ARRAY[{}]::text[], NULL) AS field_reasons").format(
+            sql.SQL(", ").join(reasons)
+        )
     )
-    inner_select.append(sql.SQL("{} AS field_reasons").format(inner_reasons))
+    layer = sql.SQL("SELECT {} FROM {} s").format(sql.SQL(", ").join(base), ident(schema, stage))
+    if spec.geometry:
+        dim = spec.geometry_dimension
+        text_col = next((n for n in GEOMETRY_TEXT_NAMES if n in staged_columns), None)
+        polygonal = ("POLYGON", "MULTIPOLYGON") if dim == 2 else ("LINESTRING", "MULTILINESTRING")
+        if text_col:  # Excel (or a CSV read without geometry): WKT as text
+            source_geom = sql.SQL(
+                "ST_Force2D(COALESCE(s.geom, pg_temp.imis_wkt(s.{}::text, {})))"
+            ).format(ident(text_col), _lit(srid))
+        else:  # ogr2ogr wrote it 2D (-dim XY) with the SRID (-a_srs)
+            source_geom = sql.SQL("s.geom")
+        layer = sql.SQL("SELECT {}, {} AS g0 FROM {} s").format(
+            sql.SQL(", ").join(base), source_geom, ident(schema, stage)
+        )
+        # GeometryType reads the header only; most rows are of the right type.
+        right_type = sql.SQL(
+            "CASE WHEN GeometryType(l.g0) = ANY({types}) THEN true"
+            " WHEN GeometryType(l.g0) = 'GEOMETRYCOLLECTION' THEN ST_Dimension(l.g0) = {dim}"
+            " ELSE false END"
+        ).format(types=_lit(list(polygonal)), dim=_lit(dim))
+        to_4326 = sql.SQL("l.g0") if srid == 4326 else sql.SQL("ST_Transform(l.g0, 4326)")
+        layer = sql.SQL(
+            "SELECT l.*, CASE WHEN l.g0 IS NOT NULL AND NOT ST_IsEmpty(l.g0) AND {right}"
+            " THEN {to_4326} END AS g1 FROM ({layer} OFFSET 0) l"
+        ).format(right=right_type, to_4326=to_4326, layer=layer)
+        layer = sql.SQL("SELECT l.*, ST_IsValid(l.g1) AS was_valid FROM ({} OFFSET 0) l").format(
+            layer
+        )
+        # Valid multi-geometries go through untouched; the rest are repaired,
+        # their parts of the right dimension kept, and made multi.
+        layer = sql.SQL(
+            "SELECT l.*, CASE WHEN l.was_valid AND GeometryType(l.g1) = {multi} THEN l.g1"
+            " ELSE ST_Multi(ST_CollectionExtract("
+            "CASE WHEN l.was_valid THEN l.g1 ELSE ST_MakeValid(l.g1) END, {x})) END AS g"
+            " FROM ({layer} OFFSET 0) l"
+        ).format(multi=_lit(polygonal[1]), x=_lit(3 if dim == 2 else 2), layer=layer)
 
     joins: list[sql.Composable] = []
     extra_select: list[sql.Composable] = []
     extra_reasons: list[sql.Composable] = []
+    good_geom = sql.SQL("(b.g IS NOT NULL AND NOT ST_IsEmpty(b.g))")
     if spec.geometry:
-        dim = spec.geometry_dimension
-        text_col = next((n for n in GEOMETRY_TEXT_NAMES if n in staged_columns), None)
-        if text_col:  # Excel (or a CSV read without geometry): WKT as text
-            source_geom = sql.SQL("COALESCE(s.geom, pg_temp.imis_wkt(s.{}::text, {}))").format(
-                ident(text_col), _lit(srid)
-            )
-        else:
-            source_geom = sql.SQL("s.geom")
-        inner_select.append(
-            sql.SQL("ST_Force2D(ST_SetSRID({g}, {srid})) AS g0").format(
-                g=source_geom, srid=_lit(srid)
-            )
-        )
-        extract = 3 if dim == 2 else 2
-        joins.append(
-            sql.SQL(
-                "CROSS JOIN LATERAL (SELECT CASE WHEN b.g0 IS NOT NULL AND NOT ST_IsEmpty(b.g0)"
-                " AND ST_Dimension(b.g0) = {dim} THEN ST_Transform(b.g0, 4326) END AS g1"
-                " OFFSET 0) t"
-            ).format(dim=_lit(dim))
-        )
-        joins.append(
-            sql.SQL("CROSS JOIN LATERAL (SELECT ST_IsValid(t.g1) AS was_valid OFFSET 0) v")
-        )
-        joins.append(
-            sql.SQL(
-                "CROSS JOIN LATERAL (SELECT ST_Multi(ST_CollectionExtract("
-                "CASE WHEN v.was_valid THEN t.g1 ELSE ST_MakeValid(t.g1) END, {x})) AS g"
-                " OFFSET 0) m"
-            ).format(x=_lit(extract))
-        )
-        good_geom = sql.SQL("(m.g IS NOT NULL AND NOT ST_IsEmpty(m.g))")
-        extra_select.append(sql.SQL("CASE WHEN {} THEN m.g END AS geom").format(good_geom))
+        extra_select.append(sql.SQL("CASE WHEN {} THEN b.g END AS geom").format(good_geom))
         extra_select.append(
-            sql.SQL("(t.g1 IS NOT NULL AND NOT v.was_valid AND {}) AS repaired").format(good_geom)
+            sql.SQL("(b.g1 IS NOT NULL AND NOT b.was_valid AND {}) AS repaired").format(good_geom)
         )
         extra_reasons.append(
             sql.SQL(
                 "CASE WHEN b.g0 IS NULL OR ST_IsEmpty(b.g0) THEN 'geometry:missing'"
-                " WHEN t.g1 IS NULL THEN 'geometry:type'"
+                " WHEN b.g1 IS NULL THEN 'geometry:type'"
                 " WHEN NOT {} THEN 'geometry:invalid' END"
             ).format(good_geom)
         )
     else:
         extra_select.append(sql.SQL("false AS repaired"))
 
-    key_expr: sql.Composable | None = None
-    target = sql.Identifier(schema, spec.table)
+    target = ident(schema, spec.table)
+    stage_rows = sql.SQL("SELECT {} FROM {} s").format(
+        sql.SQL(", ").join(base), ident(schema, stage)
+    )
     if spec.kind == "buildings":
         joins.append(
             sql.SQL(
-                "LEFT JOIN LATERAL (SELECT w.id FROM {wards} w"
-                " WHERE ST_Intersects(w.boundary, ST_PointOnSurface(m.g))"
-                " ORDER BY w.number LIMIT 1) ward ON m.g IS NOT NULL AND NOT ST_IsEmpty(m.g)"
-            ).format(wards=ident(schema, "registry_ward"))
+                "LEFT JOIN LATERAL (SELECT min(w.id) AS id FROM {wards} w"
+                " WHERE ST_Intersects(w.boundary, ST_PointOnSurface(b.g))) ward ON {good}"
+            ).format(wards=ident(schema, "registry_ward"), good=good_geom)
         )
         joins.append(
             sql.SQL("LEFT JOIN {roads} road ON road.code = b.raw_road").format(
@@ -223,27 +236,30 @@ def check_table_sql(
             )
         )
         key_expr = sql.SQL("b.raw_bin")
+        dup_keys = sql.SQL("SELECT k.raw_bin FROM ({}) k").format(stage_rows)
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.bin = b.raw_bin)").format(t=target)
     elif spec.kind == "roads":
         wards = ident(schema, "registry_ward")
         extra_reasons.append(
             sql.SQL(
                 "CASE WHEN {g} AND NOT EXISTS (SELECT 1 FROM {w} w"
-                " WHERE ST_Intersects(w.boundary, m.g)) THEN 'location:outside' END"
+                " WHERE ST_Intersects(w.boundary, b.g)) THEN 'location:outside' END"
             ).format(g=good_geom, w=wards)
         )
         key_expr = sql.SQL("b.raw_code")
+        dup_keys = sql.SQL("SELECT k.raw_code FROM ({}) k").format(stage_rows)
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = b.raw_code)").format(t=target)
     elif spec.kind == "wards":
         x0, y0, x1, y1 = BANGLADESH_BOX
         extra_reasons.append(
             sql.SQL(
-                "CASE WHEN {g} AND NOT ST_Within(m.g,"
+                "CASE WHEN {g} AND NOT ST_Within(b.g,"
                 " ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326))"
                 " THEN 'location:outside_country' END"
             ).format(g=good_geom, x0=_lit(x0), y0=_lit(y0), x1=_lit(x1), y1=_lit(y1))
         )
         key_expr = sql.SQL("b.v_number")
+        dup_keys = sql.SQL("SELECT k.v_number FROM ({}) k").format(stage_rows)
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.number = b.v_number)").format(
             t=target
         )
@@ -254,6 +270,7 @@ def check_table_sql(
                 w=ident(schema, "registry_ward")
             )
         )
+        buildings = ident(schema, "registry_building")
         extra_select += [
             sql.SQL("hc.code AS code"),
             sql.SQL("hc.error AS code_error"),
@@ -261,7 +278,7 @@ def check_table_sql(
             sql.SQL(
                 "(SELECT array_agg(x.id ORDER BY x.bin) FROM {t} x"
                 " WHERE x.bin = ANY(hc.bins)) AS building_ids"
-            ).format(t=ident(schema, "registry_building")),
+            ).format(t=buildings),
             sql.SQL("hc.bins AS bins"),
         ]
         extra_reasons.append(
@@ -278,35 +295,34 @@ def check_table_sql(
             sql.SQL(
                 "CASE WHEN cardinality(hc.bins) > (SELECT count(*) FROM {t} x"
                 " WHERE x.bin = ANY(hc.bins)) THEN 'bins:unknown' END"
-            ).format(t=ident(schema, "registry_building"))
+            ).format(t=buildings)
         )
         key_expr = sql.SQL("hc.code")
+        dup_keys = sql.SQL("SELECT code FROM pg_temp.imis_codes")
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = hc.code)").format(t=target)
 
-    key_name = spec.key
     extra_reasons.append(
         sql.SQL(
-            "CASE WHEN {k} IS NOT NULL AND count(*) OVER (PARTITION BY {k}) > 1 THEN {code} END"
-        ).format(k=key_expr, code=_lit(f"{key_name}:duplicate_in_file"))
+            "CASE WHEN {k} IN (SELECT d.key FROM ({dups}) d(key) WHERE d.key IS NOT NULL"
+            " GROUP BY d.key HAVING count(*) > 1) THEN {code} END"
+        ).format(k=key_expr, dups=dup_keys, code=_lit(f"{spec.key}:duplicate_in_file"))
     )
     extra_reasons.append(
         sql.SQL("CASE WHEN {k} IS NOT NULL AND {e} THEN {code} END").format(
-            k=key_expr, e=exists, code=_lit(f"{key_name}:exists")
+            k=key_expr, e=exists, code=_lit(f"{spec.key}:exists")
         )
-    )
-    reasons_expr = sql.SQL("b.field_reasons || array_remove(ARRAY[{}]::text[], NULL)").format(
-        sql.SQL(", ").join(extra_reasons)
     )
     return sql.SQL(
         "CREATE UNLOGGED TABLE {checked} AS"
-        " SELECT b.*, {extra}, {reasons} AS reasons"
-        " FROM (SELECT {inner} FROM {stage} s OFFSET 0) b {joins}"
+        " SELECT {keep}, {extra},"
+        " b.field_reasons || array_remove(ARRAY[{reasons}]::text[], NULL) AS reasons"
+        " FROM ({layer} OFFSET 0) b {joins}"
     ).format(
         checked=ident(schema, checked),
+        keep=sql.SQL(", ").join(sql.SQL("b.{}").format(ident(k)) for k in keep),
         extra=sql.SQL(", ").join(extra_select),
-        reasons=reasons_expr,
-        inner=sql.SQL(", ").join(inner_select),
-        stage=ident(schema, stage),
+        reasons=sql.SQL(", ").join(extra_reasons),
+        layer=layer,
         joins=sql.SQL(" ").join(joins),
     )
 

@@ -161,6 +161,7 @@ def stage_into_postgres(info: DatasetInfo, *, schema: str, table: str, srid: int
         "GEOMETRY_NAME=geom",
         "-lco",
         "FID=src_fid",
+        "-unsetFid",  # rows numbered 1, 2, ... in file order, whatever the format
         "-lco",
         "SPATIAL_INDEX=NONE",
         "-lco",

@@ -344,7 +344,11 @@ def _run(job: ImportJob, workdir: Path) -> None:
 
     _progress(job, 45, _("Checking the rows"))
     config = registry_config_get()
-    _execute("SET client_min_messages = warning")  # ST_IsValid's notices, one per bad row
+    # ST_IsValid's notices (one per bad row) are noise; JIT compiling these
+    # statements costs more than it saves (2.3 s of 4.2 s at 156k rows).
+    _execute("SET client_min_messages = warning")
+    _execute("SET jit = off")
+    _execute("SET work_mem = '256MB'")
     try:
         if spec.geometry:
             _execute(checks.WKT_FUNCTION)
@@ -364,6 +368,8 @@ def _run(job: ImportJob, workdir: Path) -> None:
         )
     finally:
         _execute("RESET client_min_messages")
+        _execute("RESET jit")
+        _execute("RESET work_mem")
     _drop_tables([stage])
     with connection.cursor() as cursor:
         cursor.execute(
@@ -404,12 +410,15 @@ def _run(job: ImportJob, workdir: Path) -> None:
     _progress(job, 80, _("Importing"))
     actor_id = job.actor_id
     with transaction.atomic():
+        _execute("SET LOCAL jit = off")
+        _execute("SET LOCAL work_mem = '256MB'")  # the sort by row stays in memory
         if spec.kind == "buildings":
             _execute(
                 writers.bin_sequence_advance_sql(
                     schema=schema, checked=checked, prefix=config.bin_prefix
                 )
             )
+        rebuild = _bulk_indexes_drop(spec, schema, valid)
         imported = _execute(
             writers.insert_sql(
                 spec,
@@ -417,10 +426,18 @@ def _run(job: ImportJob, workdir: Path) -> None:
                 checked=checked,
                 actor_id=actor_id,
                 actor_username=job.actor_username,
+                job_id=job.pk,
                 bin_prefix=config.bin_prefix,
                 bin_digits=config.bin_digits,
             )
         )
+        if rebuild:
+            # Django's foreign keys are deferred; CREATE INDEX wants their
+            # queued checks done first.
+            _execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for _name, definition in rebuild:
+                _execute(definition)
+            _execute("SET CONSTRAINTS ALL DEFERRED")
         delay = getattr(settings, "IMIS_IMPORT_COMMIT_DELAY_SECONDS", 0)
         if delay:  # tests only: hold the transaction open so a worker can be killed in it
             _progress_in_transaction(job, _("Importing (held open)"))
@@ -444,6 +461,29 @@ def _run(job: ImportJob, workdir: Path) -> None:
                 "file": job.original_name,
             },
         )
+    if rebuild:  # fresh statistics for the lists and the map, at once
+        _execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, spec.table)))
+
+
+def _bulk_indexes_drop(spec, schema: str, rows: int) -> list[tuple[str, str]]:
+    """For a large load, drop the table's plain indexes (built again after
+    the insert, in the same transaction); returns their definitions."""
+    if rows < writers.BULK_ROWS:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("SELECT count(*) FROM {}")
+            .format(sql.Identifier(schema, spec.table))
+            .as_string(connection.connection)
+        )
+        (existing,) = cursor.fetchone()
+    if existing > rows:
+        return []
+    indexes = writers.plain_indexes(schema=schema, table=spec.table)
+    _execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for name, _definition in indexes:
+        _execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name)))
+    return indexes
 
 
 def _progress_in_transaction(job: ImportJob, stage: str) -> None:

@@ -96,3 +96,20 @@ def xlsx_write(path: Path, rows: list[dict], *, layer: str = "buildings") -> Pat
 
 def upload_of(path: Path) -> SimpleUploadedFile:
     return SimpleUploadedFile(path.name, path.read_bytes())
+
+
+def square(x0: float, y0: float, size: float = 0.0001) -> dict:
+    ring = [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def bow_tie(x0: float, y0: float, size: float = 0.0001) -> dict:
+    """Self-crossing: invalid, and ST_MakeValid repairs it into two triangles."""
+    ring = [[x0, y0], [x0 + size, y0 + size], [x0 + size, y0], [x0, y0 + size], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def flat_ring(x0: float, y0: float, size: float = 0.0001) -> dict:
+    """A polygon with no area: repairing it leaves no polygon."""
+    ring = [[x0, y0], [x0 + size, y0], [x0 + 2 * size, y0], [x0, y0]]
+    return {"type": "Polygon", "coordinates": [ring]}

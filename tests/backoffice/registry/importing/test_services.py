@@ -10,7 +10,14 @@ from backoffice.registry.importing.models import ImportJob
 from backoffice.registry.importing.services import import_job_create, import_job_run
 from backoffice.registry.models import Building, ChangeRecord
 from tenants.audit.models import AuditEvent
-from tests.backoffice.registry.importing.files import building_row, dataset_write, upload_of
+from tests.backoffice.registry.factories import footprint_in_ward
+from tests.backoffice.registry.importing.files import (
+    bow_tie,
+    building_row,
+    dataset_write,
+    flat_ring,
+    upload_of,
+)
 from tests.conftest import staff_user
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +50,172 @@ def test_buildings_import_happy_path(registry_a, tmp_path, fmt):
     assert history.count() == 4
     record = history.get(object_id=buildings[0].pk)
     assert record.actor_username == "gis_officer"
-    assert record.changes["bin"] == [None, buildings[0].bin]
-    assert record.changes["floors"] == [None, 2]
+    assert record.changes == {"import_job": [None, job.pk], "bin": [None, buildings[0].bin]}
     assert AuditEvent.objects.filter(action="registry.import", object_id=str(job.pk)).exists()
+
+
+def _problem_rows(existing_bin: str) -> list[tuple[dict, str | None]]:
+    """(row, the one reason it is rejected for); None for good rows."""
+    x, y = 89.551, 22.821  # inside ward 1
+
+    def row(index, geometry="square", **props):
+        r = building_row(1, index, **props)
+        if geometry == "none":
+            r["geometry"] = None
+        elif geometry != "square":
+            r["geometry"] = geometry
+        return r
+
+    return [
+        (row(0), None),
+        (row(1, bow_tie(x + 0.001, y)), None),  # repaired, kept
+        (row(2, "none"), "geometry:missing"),
+        (row(3, {"type": "Point", "coordinates": [x, y]}), "geometry:type"),
+        (row(4, flat_ring(x + 0.002, y)), "geometry:invalid"),
+        (building_row(9, 0), "location:outside"),  # ward 9 is not in the 2 x 2 grid
+        (row(6, road="R-404"), "road:unknown"),
+        (row(7, bin="XYZ-1"), "bin:format"),
+        (row(8, bin="KHU-0000900"), "bin:duplicate_in_file"),
+        (row(9, bin="KHU-0000900"), "bin:duplicate_in_file"),
+        (row(10, bin=existing_bin), "bin:exists"),
+        (row(11, floors="abc"), "floors:invalid"),
+        (row(12, floors=0), "floors:range"),
+        (row(13, structure=None), "structure:required"),
+        (row(14, use="castle"), "use:choice"),
+        (row(15, low_income="maybe"), "low_income:invalid"),
+        (row(16, house_no="x" * 31), "house_no:too_long"),
+    ]
+
+
+def test_each_rejection_reason_is_reported_and_nothing_is_imported(registry_a, tmp_path):
+    from tests.backoffice.registry.factories import building_make
+
+    existing = building_make(ward=2, index=30)
+    cases = _problem_rows(existing.bin)
+    job = _run(registry_a, dataset_write(tmp_path, [r for r, _ in cases], "gpkg"))
+    assert job.status == ImportJob.Status.REJECTED, job.error
+    assert (job.total_rows, job.valid_rows, job.rejected_rows) == (17, 2, 15)
+    assert job.repaired_rows == 1 and job.imported_rows == 0
+    assert list(Building.objects.values_list("bin", flat=True)) == [existing.bin]
+    report = {int(r["row"]): r for r in _report_rows(job)}
+    expected = {n: why for n, (_row, why) in enumerate(cases, start=1) if why}
+    assert {n: r["reason codes"] for n, r in report.items()} == expected
+    assert "outside every ward" in report[6]["reasons"]
+    assert report[12]["floors"] == "abc"  # the value as the file had it
+
+
+def test_accepting_the_valid_rows_imports_them(registry_a, tmp_path):
+    from tests.backoffice.registry.factories import building_make
+
+    cases = _problem_rows(building_make(ward=2, index=30).bin)
+    job = _run(
+        registry_a,
+        dataset_write(tmp_path, [r for r, _ in cases], "gpkg"),
+        accept_valid_rows=True,
+    )
+    assert job.status == ImportJob.Status.DONE
+    assert (job.imported_rows, job.rejected_rows, job.repaired_rows) == (2, 15, 1)
+    repaired = Building.objects.get(house_number="1/A")
+    assert repaired.footprint.valid and repaired.footprint.geom_type == "MultiPolygon"
+    assert len(_report_rows(job)) == 15
+
+
+def test_a_bin_of_this_municipality_is_kept_and_the_sequence_moves_past_it(registry_a, tmp_path):
+    from backoffice.registry.codes import bin_format
+    from backoffice.registry.services import bin_allocate
+
+    def number(bin_: str) -> int:
+        return int(bin_.removeprefix("KHU-"))
+
+    ahead = number(bin_allocate()) + 1000  # a number the sequence has not reached
+    given = bin_format(prefix="KHU-", digits=7, number=ahead)
+    rows = [building_row(1, 0, bin=given), building_row(1, 1)]
+    job = _run(registry_a, dataset_write(tmp_path, rows, "gpkg"))
+    assert job.status == ImportJob.Status.DONE
+    kept = Building.objects.get(house_number="0/A")
+    new = Building.objects.get(house_number="1/A")
+    assert kept.bin == given
+    assert number(new.bin) == ahead + 1  # allocated after the kept one, never below
+    assert number(bin_allocate()) == ahead + 2
+
+
+def test_bin_formatting_in_sql_matches_bin_format():
+    from django.db import connection
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from backoffice.registry.codes import bin_format
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        prefix=st.text(alphabet="ABKHU-", max_size=4),
+        digits=st.integers(min_value=4, max_value=12),
+        number=st.integers(min_value=1, max_value=10**14),
+    )
+    def check(prefix, digits, number):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT %s || lpad(%s::text, greatest(%s, length(%s::text)), '0')",
+                [prefix, number, digits, number],
+            )
+            assert cursor.fetchone()[0] == bin_format(prefix=prefix, digits=digits, number=number)
+
+    check()
+
+
+def test_a_file_in_utm_is_reprojected(registry_a, tmp_path):
+    rows = [building_row(1, 0), building_row(2, 3)]
+    job = _run(registry_a, dataset_write(tmp_path, rows, "gpkg", srid=32645))
+    assert job.status == ImportJob.Status.DONE, job.error
+    building = Building.objects.get(house_number="0/A")
+    assert building.footprint.srid == 4326
+    expected = footprint_in_ward(1, 0)
+    assert building.footprint.centroid.distance(expected.centroid) < 1e-6
+    assert building.ward.number == 1
+
+
+def test_a_shapefile_without_prj_needs_the_epsg_code(registry_a, tmp_path):
+    import zipfile
+
+    archive = dataset_write(tmp_path, [building_row(1, 0)], "shp")
+    stripped = tmp_path / "noprj.zip"
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(stripped, "w") as dst:
+        for info in src.infolist():
+            if not info.filename.endswith(".prj"):
+                dst.writestr(info, src.read(info))
+    job = _run(registry_a, stripped)
+    assert job.status == ImportJob.Status.FAILED and "EPSG" in job.error
+    assert not Building.objects.exists()
+    job = _run(registry_a, stripped, source_srid=4326)
+    assert job.status == ImportJob.Status.DONE, job.error
+
+
+def test_a_file_that_is_not_what_its_name_says_is_refused(registry_a, tmp_path):
+    fake = tmp_path / "buildings.gpkg"
+    fake.write_text("bin,wkt\nKHU-1,POINT(1 2)\n")
+    job = _run(registry_a, fake)
+    assert job.status == ImportJob.Status.FAILED
+    assert "GeoPackage" in job.error or "GPKG" in job.error
+
+
+def test_a_finished_job_run_again_does_nothing(registry_a, tmp_path):
+    job = _run(registry_a, dataset_write(tmp_path, [building_row(1, 0)], "gpkg"))
+    assert job.status == ImportJob.Status.DONE
+    again = import_job_run(job_id=job.pk)
+    assert again.status == ImportJob.Status.DONE
+    assert Building.objects.count() == 1
+    assert ChangeRecord.objects.filter(model="building").count() == 1
+
+
+def test_only_allowed_roles_may_import_each_kind(registry_a, tmp_path):
+    from django.core.exceptions import PermissionDenied
+
+    path = dataset_write(tmp_path, [building_row(1, 0)], "gpkg")
+    with pytest.raises(PermissionDenied):
+        import_job_create(
+            actor=staff_user(registry_a, "revenue_chief"), kind="buildings", upload=upload_of(path)
+        )
+    with pytest.raises(PermissionDenied):
+        import_job_create(
+            actor=staff_user(registry_a, "viewer"), kind="holdings", upload=upload_of(path)
+        )
