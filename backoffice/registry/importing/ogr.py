@@ -190,7 +190,15 @@ def stage_into_postgres(info: DatasetInfo, *, schema: str, table: str, srid: int
             "AUTODETECT_TYPE=NO",
         ]
     elif info.driver == "XLSX":
-        args += ["-oo", "FIELD_TYPES=STRING", "-oo", "HEADERS=FORCE"]
+        # GDAL 3.6's XLSX driver takes these as configuration, not open options.
+        args += [
+            "--config",
+            "OGR_XLSX_HEADERS",
+            "FORCE",
+            "--config",
+            "OGR_XLSX_FIELD_TYPES",
+            "STRING",
+        ]
     if srid:
         args += ["-a_srs", f"EPSG:{srid}"]
     if settings.DEBUG:
