@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, transaction
 from psycopg import sql
 
 from backoffice.registry.importing import ogr
@@ -145,7 +145,11 @@ def xlsx_write(query: ExportQuery, target: Path, *, batch: int = 5000) -> Path:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(query.what)
     sheet.append(list(query.columns))
-    with connection.connection.cursor(name=f"imis_export_{id(target)}") as cursor:
+    # A server-side cursor (rows arrive in batches) lives in a transaction.
+    with (
+        transaction.atomic(),
+        connection.connection.cursor(name=f"imis_export_{id(target)}") as cursor,
+    ):
         cursor.itersize = batch
         cursor.execute(query.sql)
         while rows := cursor.fetchmany(batch):

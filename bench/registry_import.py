@@ -1,0 +1,126 @@
+"""Import of a Khulna-scale buildings GeoPackage through our importer.
+
+Measured: ``import_job_create`` + ``import_job_run`` (what the Celery task
+runs): store the upload, unpack, check the driver, stage with ogr2ogr,
+check every row in SQL (geometry validity and repair, reprojection, ward,
+duplicates), insert the 156,052 buildings with their BINs and one history
+row each, in one transaction.  Baseline, same run: ``ogr2ogr -f
+PostgreSQL`` of the same file into a scratch table (its defaults: COPY,
+spatial index).  Alternating rounds, mean of each.
+
+A database of its own (``imis_bench_regimp``), dropped at the end."""
+
+import time
+
+from bench.harness import Figure, mean, report, say, stopwatch
+from bench.registry_common import BUILDINGS, Stack, buildings_gpkg, municipality_make
+
+NAME = "registry_import"
+TIMEOUT_SECONDS = 25 * 60
+DB = "imis_bench_regimp"
+REDIS_DB = 13
+ROUNDS = 2
+TARGET_RATIO = 2.0
+SCRATCH = "bench_scratch"
+
+
+def run() -> None:
+    with Stack(DB, REDIS_DB) as stack:
+        _, user = municipality_make()
+        with stopwatch() as took:
+            path = buildings_gpkg(stack.tmp / "buildings.gpkg")
+        size = path.stat().st_size / 1024 / 1024
+        say(f"{BUILDINGS:,} buildings written to a {size:.0f} MB GeoPackage in {took[0]:.1f} s")
+        baseline, ours = [], []
+        for number in range(1, ROUNDS + 1):
+            baseline.append(_baseline(path))
+            ours.append(_ours(path, user))
+            say(f"round {number}: ogr2ogr {baseline[-1]:.2f} s, our import {ours[-1]:.2f} s")
+        report(
+            Figure(
+                NAME,
+                f"import {BUILDINGS:,} buildings (GPKG)",
+                mean(ours),
+                "s",
+                mean(baseline),
+                "ogr2ogr -f PostgreSQL, same file",
+                TARGET_RATIO,
+                "ratio",
+                "lower",
+            )
+        )
+
+
+def _baseline(path) -> float:
+    from django.db import connection
+
+    from bench.registry_common import ogr2ogr_timed
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {SCRATCH}")
+    try:
+        return ogr2ogr_timed(
+            ["-f", "PostgreSQL", "{PG}", str(path), "-nln", "buildings_baseline",
+             "-lco", f"SCHEMA={SCRATCH}", "-doo", f"SCHEMAS={SCRATCH}"]
+        )  # fmt: skip
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {SCRATCH} CASCADE")
+
+
+def _ours(path, user) -> float:
+    from django.core.files import File
+
+    from backoffice.registry.importing import services
+    from backoffice.registry.importing.models import ImportJob
+    from bench.registry_common import registry_empty
+
+    registry_empty()
+    stages: list[tuple[str, float]] = []
+    original = services._progress
+
+    def timed(job, percent, stage, **fields):
+        stages.append((stage, time.perf_counter()))
+        return original(job, percent, stage, **fields)
+
+    statements: list[tuple[float, str]] = []
+    execute = services._execute
+
+    def timed_execute(statement):
+        started = time.perf_counter()
+        try:
+            return execute(statement)
+        finally:
+            took = time.perf_counter() - started
+            if took > 0.05:
+                text = statement if isinstance(statement, str) else repr(statement)
+                statements.append((took, " ".join(text.split())[:60]))
+
+    services._progress = timed
+    services._execute = timed_execute
+    try:
+        with stopwatch() as took, open(path, "rb") as handle:
+            job = services.import_job_create(
+                actor=user, kind="buildings", upload=File(handle, name="buildings.gpkg")
+            )
+            job = services.import_job_run(job_id=job.pk)
+        end = time.perf_counter()
+    finally:
+        services._progress = original
+        services._execute = execute
+    if job.status != ImportJob.Status.DONE or job.imported_rows != BUILDINGS:
+        raise RuntimeError(f"import did not finish as expected: {job.status} {job.error}")
+    if job.repaired_rows != BUILDINGS // 200:
+        raise RuntimeError(
+            f"expected {BUILDINGS // 200} repaired footprints, got {job.repaired_rows}"
+        )
+    marks = stages + [("end", end)]
+    say(
+        "  phases: "
+        + ", ".join(
+            f"{a} {b_t - a_t:.2f}s" for (a, a_t), (_b, b_t) in zip(marks, marks[1:], strict=False)
+        )
+    )
+    say("  statements over 50 ms: " + "; ".join(f"{t:.2f}s {text}" for t, text in statements))
+    return took[0]
