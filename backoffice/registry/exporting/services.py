@@ -61,13 +61,17 @@ def _text(statement: sql.Composable) -> str:
     return statement.as_string(connection.connection)
 
 
-def building_export_query(*, actor, filters: BuildingFilters, wkt: bool = False) -> ExportQuery:
+def building_export_query(
+    *, actor, filters: BuildingFilters | None = None, queryset=None, wkt: bool = False
+) -> ExportQuery:
+    """The buildings of ``queryset`` (default: the building list with
+    ``filters``), in the importer's columns, by BIN."""
     schema = connection.schema_name
     where = sql.SQL("")
-    if filters != BuildingFilters():
-        where = sql.SQL(" WHERE b.id IN ({})").format(
-            _ids(building_list(actor=actor, filters=filters))
-        )
+    if queryset is None and filters not in (None, BuildingFilters()):
+        queryset = building_list(actor=actor, filters=filters)
+    if queryset is not None:
+        where = sql.SQL(" WHERE b.id IN ({})").format(_ids(queryset))
     statement = sql.SQL(
         "SELECT b.bin, w.number AS ward, r.code AS road, b.house_number AS house_no,"
         " b.floors, b.structure_type AS structure, b.use, b.households, b.population,"
@@ -89,13 +93,17 @@ def building_export_query(*, actor, filters: BuildingFilters, wkt: bool = False)
     return ExportQuery("buildings", (*columns, "wkt") if wkt else columns, _text(statement), True)
 
 
-def holding_export_query(*, actor, q: str = "", ward: int | None = None) -> ExportQuery:
+def holding_export_query(
+    *, actor, q: str = "", ward: int | None = None, queryset=None
+) -> ExportQuery:
+    """The holdings of ``queryset`` (default: the holding list for ``q`` and
+    ``ward``) with the BINs of their buildings, by code."""
     schema = connection.schema_name
     where = sql.SQL("")
-    if q or ward is not None:
-        where = sql.SQL(" WHERE h.id IN ({})").format(
-            _ids(holding_list(actor=actor, q=q, ward=ward))
-        )
+    if queryset is None and (q or ward is not None):
+        queryset = holding_list(actor=actor, q=q, ward=ward)
+    if queryset is not None:
+        where = sql.SQL(" WHERE h.id IN ({})").format(_ids(queryset))
     statement = sql.SQL(
         "SELECT h.code, w.number AS ward, h.holding_type AS type, h.annual_value AS annual_val,"
         " h.address, h.status,"

@@ -1,63 +1,49 @@
-"""/staff/registry/exports/buildings.<fmt>?<the list's filters> and
-/staff/registry/exports/holdings.<fmt>?q=&ward=: role-checked, audited."""
+"""/staff/registry/exports/buildings.<fmt>?<the building list's filters>
+and /staff/registry/exports/holdings.<fmt>?<the holding list's search>:
+role-checked (the registry's exporters), audited, the list's own forms."""
 
 import os
 import shutil
 
-from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from backoffice.registry import choices
+from backoffice.registry import selectors
 from backoffice.registry.exporting import services
+from backoffice.registry.forms import BuildingFilterForm, HoldingSearchForm
 from backoffice.registry.selectors import BuildingFilters
 from tenants.permissions import role_required
 
 MODULE = "buildings"
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 
-class BadFilter(ValueError):
-    pass
+def _building_queryset(request):
+    """The building list's own filter form: the export holds what the list
+    shows (a value the form refuses is ignored there, and here)."""
+    wards = list(selectors.ward_list(actor=request.user))
+    form = BuildingFilterForm(request.GET or None, wards=wards)
+    filters = form.filters()
+    if filters == BuildingFilters():
+        return None, {}  # everything: no id filter at all
+    described = {k: v for k, v in vars(filters).items() if v not in ("", None)}
+    return selectors.building_list(actor=request.user, filters=filters), described
 
 
-def _bool(value: str) -> bool | None:
-    value = (value or "").strip().lower()
-    if not value:
-        return None
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise BadFilter(value)
-
-
-def _ward(value: str) -> int | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    if not value.isascii() or not value.isdigit() or len(value) > 5:
-        raise BadFilter(value)
-    return int(value)
-
-
-def _choice(value: str, allowed) -> str:
-    value = (value or "").strip()
-    if value and value not in allowed:
-        raise BadFilter(value)
-    return value
-
-
-def building_filters_from(params) -> BuildingFilters:
-    """The building list's query string, as the list reads it."""
-    return BuildingFilters(
-        q=(params.get("q") or "").strip()[:100],
-        ward=_ward(params.get("ward")),
-        use=_choice(params.get("use"), choices.BuildingUse.values),
-        structure_type=_choice(params.get("structure_type"), choices.StructureType.values),
-        has_holding=_bool(params.get("has_holding")),
-        low_income=_bool(params.get("low_income")),
-    )
+def _holding_queryset(request):
+    """As the holding list finds holdings (a code prefix through the code)."""
+    wards = list(selectors.ward_list(actor=request.user))
+    form = HoldingSearchForm(request.GET or None, wards=wards)
+    query = form.query()
+    prefix = form.code_prefix()
+    if prefix:
+        query["q"] = ""
+    described = {k: v for k, v in {**query, "code": prefix}.items() if v not in ("", None)}
+    if not described:
+        return None, {}
+    holdings = selectors.holding_list(actor=request.user, **query)
+    if prefix:
+        holdings = holdings.filter(code__startswith=prefix)
+    return holdings, described
 
 
 def _filename(what: str, fmt: str, request) -> str:
@@ -89,31 +75,17 @@ def _respond(request, query, what: str, fmt: str, filters: dict):
 def buildings_export(request, fmt: str):
     if fmt not in services.FORMATS["buildings"]:
         raise Http404
-    try:
-        filters = building_filters_from(request.GET)
-    except BadFilter:
-        return HttpResponseBadRequest(_("A filter has a value the list does not offer."))
+    queryset, described = _building_queryset(request)
     query = services.building_export_query(
-        actor=request.user, filters=filters, wkt=fmt in ("csv", "xlsx")
+        actor=request.user, queryset=queryset, wkt=fmt in ("csv", "xlsx")
     )
-    return _respond(
-        request,
-        query,
-        "buildings",
-        fmt,
-        {k: v for k, v in vars(filters).items() if v not in ("", None)},
-    )
+    return _respond(request, query, "buildings", fmt, described)
 
 
 @role_required(*services.EXPORT_ROLES, module=MODULE)
 def holdings_export(request, fmt: str):
     if fmt not in services.FORMATS["holdings"]:
         raise Http404
-    try:
-        ward = _ward(request.GET.get("ward"))
-    except BadFilter:
-        return HttpResponseBadRequest(_("A filter has a value the list does not offer."))
-    q = (request.GET.get("q") or "").strip()[:100]
-    query = services.holding_export_query(actor=request.user, q=q, ward=ward)
-    filters = {k: v for k, v in {"q": q, "ward": ward}.items() if v not in ("", None)}
-    return _respond(request, query, "holdings", fmt, filters)
+    queryset, described = _holding_queryset(request)
+    query = services.holding_export_query(actor=request.user, queryset=queryset)
+    return _respond(request, query, "holdings", fmt, described)
