@@ -35,62 +35,55 @@ def _digits(expr: sql.Composable) -> sql.Composable:
     return sql.SQL("translate({}, {}, {})").format(expr, _lit(BANGLA), _lit(ASCII))
 
 
-def _typed(column: Column, raw: sql.Composable) -> tuple[sql.Composable, list[sql.Composable]]:
-    """The typed value (NULL when empty or wrong) and the reason expressions."""
+def _value(column: Column, raw: sql.Composable) -> sql.Composable:
+    """The typed value of a cell (``raw``: its trimmed text), NULL when the
+    cell is empty or not valid."""
+    if column.type == "int":
+        text = _digits(raw)
+        return sql.SQL(
+            "CASE WHEN {t} ~ '^[+-]?[0-9]{{1,12}}(\\.0*)?$'"
+            " THEN split_part({t}, '.', 1)::bigint END"
+        ).format(t=text)
+    if column.type == "decimal":
+        text = _digits(raw)
+        return sql.SQL(
+            "CASE WHEN {t} ~ '^[+]?[0-9]{{1,15}}(\\.[0-9]{{0,2}}0*)?$'"
+            " THEN round({t}::numeric, 2) END"
+        ).format(t=text)
+    if column.type == "bool":
+        return sql.SQL(
+            "CASE WHEN lower({r}) IN ('1','true','t','yes','y') THEN true"
+            " WHEN lower({r}) IN ('0','false','f','no','n') THEN false END"
+        ).format(r=raw)
+    if column.type == "choice":
+        return sql.SQL("CASE WHEN lower({r}) = ANY({c}) THEN lower({r}) END").format(
+            r=raw, c=_lit(list(column.choices))
+        )
+    return raw
+
+
+def _reasons(column: Column, raw: sql.Composable, value: sql.Composable) -> list[sql.Composable]:
+    """Reason expressions over the cell's text and typed value (columns of
+    the layer below, so each cell is parsed once)."""
     name = column.name
     reasons: list[sql.Composable] = []
     if column.required:
         reasons.append(
             sql.SQL("CASE WHEN {} IS NULL THEN {} END").format(raw, _lit(f"{name}:required"))
         )
-    if column.type == "int":
-        text = _digits(raw)
-        ok = sql.SQL("({t} ~ '^[+-]?[0-9]{{1,12}}(\\.0*)?$')").format(t=text)
-        value = sql.SQL("(CASE WHEN {ok} THEN split_part({t}, '.', 1)::bigint END)").format(
-            ok=ok, t=text
-        )
-        reasons.append(
-            sql.SQL("CASE WHEN {r} IS NOT NULL AND NOT {ok} THEN {code} END").format(
-                r=raw, ok=ok, code=_lit(f"{name}:invalid")
-            )
-        )
-    elif column.type == "decimal":
-        text = _digits(raw)
-        ok = sql.SQL("({t} ~ '^[+]?[0-9]{{1,15}}(\\.[0-9]{{0,2}}0*)?$')").format(t=text)
-        value = sql.SQL("(CASE WHEN {ok} THEN round({t}::numeric, 2) END)").format(ok=ok, t=text)
-        reasons.append(
-            sql.SQL("CASE WHEN {r} IS NOT NULL AND NOT {ok} THEN {code} END").format(
-                r=raw, ok=ok, code=_lit(f"{name}:invalid")
-            )
-        )
-    elif column.type == "bool":
-        low = sql.SQL("lower({})").format(raw)
-        value = sql.SQL(
-            "(CASE WHEN {l} IN ('1','true','t','yes','y') THEN true"
-            " WHEN {l} IN ('0','false','f','no','n') THEN false END)"
-        ).format(l=low)
+    if column.type in ("int", "decimal", "bool", "choice"):
+        problem = "choice" if column.type == "choice" else "invalid"
         reasons.append(
             sql.SQL("CASE WHEN {r} IS NOT NULL AND {v} IS NULL THEN {code} END").format(
-                r=raw, v=value, code=_lit(f"{name}:invalid")
+                r=raw, v=value, code=_lit(f"{name}:{problem}")
             )
         )
-    elif column.type == "choice":
-        low = sql.SQL("lower({})").format(raw)
-        allowed = sql.SQL("{} = ANY({})").format(low, _lit(list(column.choices)))
-        value = sql.SQL("(CASE WHEN {a} THEN {l} END)").format(a=allowed, l=low)
+    elif column.max_length:
         reasons.append(
-            sql.SQL("CASE WHEN {r} IS NOT NULL AND NOT {a} THEN {code} END").format(
-                r=raw, a=allowed, code=_lit(f"{name}:choice")
+            sql.SQL("CASE WHEN length({r}) > {n} THEN {code} END").format(
+                r=raw, n=_lit(column.max_length), code=_lit(f"{name}:too_long")
             )
         )
-    else:
-        value = raw
-        if column.max_length:
-            reasons.append(
-                sql.SQL("CASE WHEN length({r}) > {n} THEN {code} END").format(
-                    r=raw, n=_lit(column.max_length), code=_lit(f"{name}:too_long")
-                )
-            )
     if column.type in ("int", "decimal") and (
         column.minimum is not None or column.maximum is not None
     ):
@@ -101,7 +94,7 @@ def _typed(column: Column, raw: sql.Composable) -> tuple[sql.Composable, list[sq
                 v=value, lo=_lit(low), hi=_lit(high), code=_lit(f"{name}:range")
             )
         )
-    return value, reasons
+    return reasons
 
 
 def check_table_sql(
@@ -120,39 +113,45 @@ def check_table_sql(
     Geometry work is done in nested subqueries (``OFFSET 0`` keeps each a
     layer of its own), so every function runs once per row."""
     ident = sql.Identifier
-    raws, values, reasons = [], [], []
-    keep = ["row_no"]  # the columns the checked table keeps from the layers
+    raws, values, reasons, keep = [], [], [], [sql.SQL("b.row_no")]
     for column in spec.columns:
-        raw = _raw(column, staged_columns)
-        value, why = _typed(column, raw)
-        raws.append(sql.SQL("{} AS {}").format(raw, ident(f"raw_{column.name}")))
-        if column.default is not None:
-            value = sql.SQL("COALESCE({}, {})").format(value, _lit(column.default))
-        values.append(sql.SQL("{} AS {}").format(value, ident(f"v_{column.name}")))
-        keep += [f"raw_{column.name}", f"v_{column.name}"]
-        reasons.extend(why)
-    keep.append("field_reasons")
-
-    base = [sql.SQL("s.src_fid AS row_no"), *raws, *values]
-    base.append(
-        sql.SQL("array_remove(ARRAY[{}]::text[], NULL) AS field_reasons").format(
-            sql.SQL(", ").join(reasons)
+        raw_name, value_name = f"raw_{column.name}", f"v_{column.name}"
+        raws.append(sql.SQL("{} AS {}").format(_raw(column, staged_columns), ident(raw_name)))
+        raw_ref, value_ref = (
+            sql.SQL("l.{}").format(ident(raw_name)),
+            sql.SQL("l.{}").format(ident(value_name)),
         )
-    )
-    layer = sql.SQL("SELECT {} FROM {} s").format(sql.SQL(", ").join(base), ident(schema, stage))
+        values.append(sql.SQL("{} AS {}").format(_value(column, raw_ref), ident(value_name)))
+        reasons.extend(_reasons(column, raw_ref, value_ref))
+        final_value = sql.SQL("b.{}").format(ident(value_name))
+        if column.default is not None:
+            final_value = sql.SQL("COALESCE({}, {})").format(final_value, _lit(column.default))
+        keep += [
+            sql.SQL("b.{}").format(ident(raw_name)),
+            sql.SQL("{} AS {}").format(final_value, ident(value_name)),
+        ]
+    keep.append(sql.SQL("b.field_reasons"))
+
+    # Layers: the cells' text (and the geometry as read), their typed values,
+    # the reasons; then the geometry's layers.
+    base = [sql.SQL("s.src_fid AS row_no"), *raws]
     if spec.geometry:
-        dim = spec.geometry_dimension
         text_col = next((n for n in GEOMETRY_TEXT_NAMES if n in staged_columns), None)
-        polygonal = ("POLYGON", "MULTIPOLYGON") if dim == 2 else ("LINESTRING", "MULTILINESTRING")
         if text_col:  # Excel (or a CSV read without geometry): WKT as text
             source_geom = sql.SQL(
                 "ST_Force2D(COALESCE(s.geom, pg_temp.imis_wkt(s.{}::text, {})))"
             ).format(ident(text_col), _lit(srid))
         else:  # ogr2ogr wrote it 2D (-dim XY) with the SRID (-a_srs)
             source_geom = sql.SQL("s.geom")
-        layer = sql.SQL("SELECT {}, {} AS g0 FROM {} s").format(
-            sql.SQL(", ").join(base), source_geom, ident(schema, stage)
-        )
+        base.append(sql.SQL("{} AS g0").format(source_geom))
+    layer = sql.SQL("SELECT {} FROM {} s").format(sql.SQL(", ").join(base), ident(schema, stage))
+    layer = sql.SQL("SELECT l.*, {} FROM ({} OFFSET 0) l").format(sql.SQL(", ").join(values), layer)
+    layer = sql.SQL(
+        "SELECT l.*, array_remove(ARRAY[{}]::text[], NULL) AS field_reasons FROM ({} OFFSET 0) l"
+    ).format(sql.SQL(", ").join(reasons), layer)
+    if spec.geometry:
+        dim = spec.geometry_dimension
+        polygonal = ("POLYGON", "MULTIPOLYGON") if dim == 2 else ("LINESTRING", "MULTILINESTRING")
         # GeometryType reads the header only; most rows are of the right type.
         right_type = sql.SQL(
             "CASE WHEN GeometryType(l.g0) = ANY({types}) THEN true"
@@ -196,9 +195,6 @@ def check_table_sql(
         extra_select.append(sql.SQL("false AS repaired"))
 
     target = ident(schema, spec.table)
-    stage_rows = sql.SQL("SELECT {} FROM {} s").format(
-        sql.SQL(", ").join(base), ident(schema, stage)
-    )
     if spec.kind == "buildings":
         joins.append(
             sql.SQL(
@@ -236,7 +232,9 @@ def check_table_sql(
             )
         )
         key_expr = sql.SQL("b.raw_bin")
-        dup_keys = sql.SQL("SELECT k.raw_bin FROM ({}) k").format(stage_rows)
+        dup_keys = sql.SQL("SELECT {} FROM {} s").format(
+            _raw(spec.column("bin"), staged_columns), ident(schema, stage)
+        )
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.bin = b.raw_bin)").format(t=target)
     elif spec.kind == "roads":
         wards = ident(schema, "registry_ward")
@@ -247,7 +245,9 @@ def check_table_sql(
             ).format(g=good_geom, w=wards)
         )
         key_expr = sql.SQL("b.raw_code")
-        dup_keys = sql.SQL("SELECT k.raw_code FROM ({}) k").format(stage_rows)
+        dup_keys = sql.SQL("SELECT {} FROM {} s").format(
+            _raw(spec.column("code"), staged_columns), ident(schema, stage)
+        )
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = b.raw_code)").format(t=target)
     elif spec.kind == "wards":
         x0, y0, x1, y1 = BANGLADESH_BOX
@@ -259,7 +259,10 @@ def check_table_sql(
             ).format(g=good_geom, x0=_lit(x0), y0=_lit(y0), x1=_lit(x1), y1=_lit(y1))
         )
         key_expr = sql.SQL("b.v_number")
-        dup_keys = sql.SQL("SELECT k.v_number FROM ({}) k").format(stage_rows)
+        number = spec.column("number")
+        dup_keys = sql.SQL("SELECT {} FROM {} s").format(
+            _value(number, _raw(number, staged_columns)), ident(schema, stage)
+        )
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.number = b.v_number)").format(
             t=target
         )
@@ -319,7 +322,7 @@ def check_table_sql(
         " FROM ({layer} OFFSET 0) b {joins}"
     ).format(
         checked=ident(schema, checked),
-        keep=sql.SQL(", ").join(sql.SQL("b.{}").format(ident(k)) for k in keep),
+        keep=sql.SQL(", ").join(keep),
         extra=sql.SQL(", ").join(extra_select),
         reasons=sql.SQL(", ").join(extra_reasons),
         layer=layer,

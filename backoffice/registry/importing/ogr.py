@@ -165,6 +165,8 @@ def stage_into_postgres(info: DatasetInfo, *, schema: str, table: str, srid: int
         "-lco",
         "SPATIAL_INDEX=NONE",
         "-lco",
+        "UNLOGGED=ON",  # a scratch table: no write-ahead log
+        "-lco",
         "PRECISION=NO",
         "-lco",
         "OVERWRITE=YES",
