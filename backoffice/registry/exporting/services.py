@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from psycopg import sql
 
 from backoffice.registry.importing import ogr
+from backoffice.registry.importing.checks import formula_guard
 from backoffice.registry.selectors import BuildingFilters, building_list, holding_list
 from tenants.audit.services import audit_event_record
 
@@ -57,12 +58,22 @@ def _ids(queryset) -> sql.Composable:
     return sql.SQL(connection.ops.compose_sql(inner, params))
 
 
+def _text_column(expr: sql.Composable, guard: bool) -> sql.Composable:
+    """Free text people typed; for CSV, kept from running as a formula."""
+    return formula_guard(expr) if guard else expr
+
+
 def _text(statement: sql.Composable) -> str:
     return statement.as_string(connection.connection)
 
 
 def building_export_query(
-    *, actor, filters: BuildingFilters | None = None, queryset=None, wkt: bool = False
+    *,
+    actor,
+    filters: BuildingFilters | None = None,
+    queryset=None,
+    wkt: bool = False,
+    guard: bool = False,
 ) -> ExportQuery:
     """The buildings of ``queryset`` (default: the building list with
     ``filters``), in the importer's columns, by BIN."""
@@ -73,7 +84,7 @@ def building_export_query(
     if queryset is not None:
         where = sql.SQL(" WHERE b.id IN ({})").format(_ids(queryset))
     statement = sql.SQL(
-        "SELECT b.bin, w.number AS ward, r.code AS road, b.house_number AS house_no,"
+        "SELECT b.bin, w.number AS ward, {road} AS road, {house} AS house_no,"
         " b.floors, b.structure_type AS structure, b.use, b.households, b.population,"
         " b.construction_year AS built_year, b.water_source AS water_src,"
         " b.sanitation_system AS sanitation, b.low_income::int AS low_income, b.status,"
@@ -81,6 +92,8 @@ def building_export_query(
         " LEFT JOIN {roads} r ON r.id = b.road_id{where} ORDER BY b.bin"
     ).format(
         geometry=sql.SQL("ST_AsText(b.footprint) AS wkt" if wkt else "b.footprint AS geom"),
+        road=_text_column(sql.SQL("r.code"), guard),
+        house=_text_column(sql.SQL("b.house_number"), guard),
         buildings=sql.Identifier(schema, "registry_building"),
         wards=sql.Identifier(schema, "registry_ward"),
         roads=sql.Identifier(schema, "registry_road"),
@@ -94,7 +107,7 @@ def building_export_query(
 
 
 def holding_export_query(
-    *, actor, q: str = "", ward: int | None = None, queryset=None
+    *, actor, q: str = "", ward: int | None = None, queryset=None, guard: bool = False
 ) -> ExportQuery:
     """The holdings of ``queryset`` (default: the holding list for ``q`` and
     ``ward``) with the BINs of their buildings, by code."""
@@ -106,7 +119,7 @@ def holding_export_query(
         where = sql.SQL(" WHERE h.id IN ({})").format(_ids(queryset))
     statement = sql.SQL(
         "SELECT h.code, w.number AS ward, h.holding_type AS type, h.annual_value AS annual_val,"
-        " h.address, h.status,"
+        " {address} AS address, h.status,"
         " (SELECT string_agg(b.bin, ',' ORDER BY b.bin) FROM {links} bh"
         "  JOIN {buildings} b ON b.id = bh.building_id WHERE bh.holding_id = h.id) AS bins"
         " FROM {holdings} h JOIN {wards} w ON w.id = h.ward_id{where} ORDER BY h.code"
@@ -114,6 +127,7 @@ def holding_export_query(
         links=sql.Identifier(schema, "registry_buildingholding"),
         buildings=sql.Identifier(schema, "registry_building"),
         holdings=sql.Identifier(schema, "registry_holding"),
+        address=_text_column(sql.SQL("h.address"), guard),
         wards=sql.Identifier(schema, "registry_ward"),
         where=where,
     )
@@ -162,9 +176,22 @@ def xlsx_write(query: ExportQuery, target: Path, *, batch: int = 5000) -> Path:
         cursor.execute(query.sql)
         while rows := cursor.fetchmany(batch):
             for row in rows:
+                if any(type(v) is str and v[:1] == "=" for v in row):
+                    row = [_xlsx_text(sheet, v) for v in row]
                 sheet.append(row)
     workbook.save(target)
     return target
+
+
+def _xlsx_text(sheet, value):
+    """openpyxl turns a string starting with "=" into a formula: keep text text."""
+    if type(value) is not str or value[:1] != "=":
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
 
 
 def ogr_write(query: ExportQuery, fmt: str, workdir: Path) -> Path:

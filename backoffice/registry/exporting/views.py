@@ -77,7 +77,7 @@ def buildings_export(request, fmt: str):
         raise Http404
     queryset, described = _building_queryset(request)
     query = services.building_export_query(
-        actor=request.user, queryset=queryset, wkt=fmt in ("csv", "xlsx")
+        actor=request.user, queryset=queryset, wkt=fmt in ("csv", "xlsx"), guard=fmt == "csv"
     )
     return _respond(request, query, "buildings", fmt, described)
 
@@ -87,5 +87,5 @@ def holdings_export(request, fmt: str):
     if fmt not in services.FORMATS["holdings"]:
         raise Http404
     queryset, described = _holding_queryset(request)
-    query = services.holding_export_query(actor=request.user, queryset=queryset)
+    query = services.holding_export_query(actor=request.user, queryset=queryset, guard=fmt == "csv")
     return _respond(request, query, "holdings", fmt, described)

@@ -23,12 +23,22 @@ def _lit(value) -> sql.Composable:
     return sql.Literal(value)
 
 
+def formula_guard(expr: sql.Composable) -> sql.Composable:
+    """``expr`` as text, with an apostrophe before a leading ``= + - @``, so a
+    spreadsheet shows the text instead of running it as a formula (CSV
+    exports and reports).  The importer takes the apostrophe off again."""
+    return sql.SQL("regexp_replace({}::text, '^([=+@-])', '''\\1')").format(expr)
+
+
 def _raw(column: Column, staged: set[str]) -> sql.Composable:
     if column.name not in staged:
         return sql.SQL("NULL::text")
-    return sql.SQL("NULLIF(btrim(s.{}::text, E' \\t\\r\\n'), '')").format(
+    text = sql.SQL("NULLIF(btrim(s.{}::text, E' \\t\\r\\n'), '')").format(
         sql.Identifier(column.name)
     )
+    if column.type == "text":  # undo formula_guard
+        text = sql.SQL("regexp_replace({}, '^''([=+@-])', '\\1')").format(text)
+    return text
 
 
 def _digits(expr: sql.Composable) -> sql.Composable:

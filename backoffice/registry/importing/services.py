@@ -538,7 +538,9 @@ def _report_write(job: ImportJob, spec, checked: str, workdir: Path) -> str:
         " TO STDOUT WITH (FORMAT csv)"
     ).format(
         code_error=code_error,
-        raws=sql.SQL(", ").join(sql.SQL("c.{}").format(r) for r in raw_columns),
+        raws=sql.SQL(", ").join(
+            checks.formula_guard(sql.SQL("c.{}").format(r)) for r in raw_columns
+        ),
         checked=sql.Identifier(schema, checked),
     )
     header = io.StringIO()

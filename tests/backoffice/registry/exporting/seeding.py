@@ -20,6 +20,8 @@ for schema, prefix, n in (("khulna", "01", 5), ("jashore", "01", 3)):
             building_make(ward=1 + i % 2, index=i, house_number=f"বাড়ি {i}", low_income=i == 1)
             for i in range(n)
         ]
+        # Text a spreadsheet would run as a formula, were it not guarded.
+        buildings.append(building_make(ward=2, index=n, house_number="=1+2"))
         holding = holding_make(code=f"{prefix}-001-0001-00", buildings=buildings[:2],
                                address="১২ কেডিএ এভিনিউ, খুলনা")
         holding_make(code=f"{prefix}-001-0002-00", address="Lane 3")

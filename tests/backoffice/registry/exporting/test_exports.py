@@ -165,6 +165,18 @@ def test_filters_are_the_lists_and_hostile_values_are_data(seeded, client_a, ten
     assert client.get("/staff/registry/exports/holdings.shp").status_code == 404
 
 
+def test_text_never_becomes_a_spreadsheet_formula(seeded, client_a, tenant_a):
+    from openpyxl import load_workbook
+
+    client = login(client_a, tenant_a, "gis_officer")
+    text = get_ok(client, "/staff/registry/exports/buildings.csv").decode("utf-8-sig")
+    assert "'=1+2" in text and ",=1+2" not in text
+    data = get_ok(client, "/staff/registry/exports/buildings.xlsx")
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == "=1+2"]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+
 def test_exports_are_audited(seeded, client_a, tenant_a):
     client = login(client_a, tenant_a, "revenue_collector")
     get_ok(client, "/staff/registry/exports/holdings.xlsx?ward=1")

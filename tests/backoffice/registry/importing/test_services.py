@@ -219,3 +219,15 @@ def test_only_allowed_roles_may_import_each_kind(registry_a, tmp_path):
         import_job_create(
             actor=staff_user(registry_a, "viewer"), kind="holdings", upload=upload_of(path)
         )
+
+
+def test_the_report_keeps_formulas_as_text_and_the_importer_reads_them_back(registry_a, tmp_path):
+    rows = [
+        building_row(1, 0, house_no="'=1+2"),  # as our CSV exports write it
+        building_row(1, 1, house_no="=HYPERLINK(1)", use="castle"),
+    ]
+    job = _run(registry_a, dataset_write(tmp_path, rows, "csv"), accept_valid_rows=True)
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert Building.objects.get().house_number == "=1+2"
+    (reported,) = _report_rows(job)
+    assert reported["house_no"] == "'=HYPERLINK(1)"
