@@ -41,6 +41,8 @@ CONTENT_TYPES = {
 }
 FILE_SUFFIX = {"csv": "csv", "xlsx": "xlsx", "gpkg": "gpkg", "shp": "zip"}
 BOM = "\ufeff".encode()
+# Columns people type freely (the rest are codes, numbers and choices).
+FREE_TEXT = frozenset({"road", "house_no", "address"})
 
 
 @dataclass(frozen=True)
@@ -174,9 +176,11 @@ def xlsx_write(query: ExportQuery, target: Path, *, batch: int = 5000) -> Path:
     ):
         cursor.itersize = batch
         cursor.execute(query.sql)
+        names = [column.name for column in cursor.description]
+        free = [i for i, name in enumerate(names) if name in FREE_TEXT]
         while rows := cursor.fetchmany(batch):
             for row in rows:
-                if any(type(v) is str and v[:1] == "=" for v in row):
+                if any(row[i] and row[i][0] == "=" for i in free):
                     row = [_xlsx_text(sheet, v) for v in row]
                 sheet.append(row)
     workbook.save(target)
