@@ -11,8 +11,8 @@ from tenants.modules import MODULES
 
 RESERVED_CODES = frozenset({"public", "imis_template", "information_schema", "www", "admin"})
 CODE_VALIDATOR = RegexValidator(
-    r"^[a-z][a-z0-9_]{1,29}$",
-    _("Use 2 to 30 lower-case letters, digits or underscores, starting with a letter."),
+    r"^[a-z][a-z0-9]{1,29}$",
+    _("Use 2 to 30 lower-case letters or digits, starting with a letter."),
 )
 
 

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import get_public_schema_name, schema_context, schema_exists
 
 from tenants.audit.services import audit_event_record
+from tenants.clone import clone_function_ensure, schema_clone
 from tenants.models import Domain, Municipality
 from tenants.modules import DEFAULT_MODULES_BY_KIND
 from tenants.provisioning import ProvisioningRequest, provisioning_steps, roles_seed
@@ -202,7 +202,7 @@ def _schema_clone(schema_name: str) -> None:
         )
     # DATA mode copies the migration records, the Wagtail root page, the
     # locales and role groups seeded in the template: no migrations to run.
-    CloneSchema().clone_schema(base, schema_name, "DATA")
+    schema_clone(base, schema_name)
 
 
 def _namespace_statistics_refresh() -> None:
@@ -250,6 +250,8 @@ def template_ensure() -> Municipality:
         )
     if not schema_exists(base):
         template.create_schema(check_if_exists=True, verbosity=0)
+    with transaction.atomic():
+        clone_function_ensure()
     with schema_context(base):
         roles_seed()
         from wagtail.models import Locale

@@ -141,3 +141,16 @@ def test_roles_seed_brings_groups_up_to_date(tenant_a):
             )
         )
         assert {"access_admin", "change_branding"} <= codenames
+
+
+def test_the_clone_function_is_installed_once(db):
+    from tenants.clone import clone_function_ensure
+
+    assert clone_function_ensure() is False  # installed at template set-up, same version
+    _create()
+    with schema_context("public"):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'clone_schema'")
+            assert cursor.fetchone()[0] == 1

@@ -44,3 +44,39 @@ def test_a_missing_staff_url_is_404_not_a_language_redirect(client_a):
     for path in ("/staff/nothing-here/", "/media/khulna/none.txt"):
         assert client_a.get(path).status_code == 404, path
     assert client_a.get("/").status_code == 302  # the public site still picks a language
+
+
+@override_settings(IMIS_TENANT_CACHE_SECONDS=60)
+def test_cached_routing_switches_between_municipalities(client_a, client_b, console_client):
+    middleware.tenant_host_cache_clear()
+    try:
+        for _ in range(2):  # the second round is served from the cache
+            assert client_a.get("/health/").json()["schema"] == "khulna"
+            assert client_b.get("/health/").json()["schema"] == "jashore"
+            assert console_client.get("/health/").json()["schema"] == "public"
+            assert console_client.get("/login/").status_code == 200  # public URLconf
+            assert client_a.get("/login/", follow=True).status_code == 404
+    finally:
+        middleware.tenant_host_cache_clear()
+
+
+@override_settings(IMIS_TENANT_CACHE_SECONDS=60)
+def test_a_municipality_is_not_remembered_while_being_provisioned(db):
+    from tenants.models import Municipality
+
+    middleware.tenant_host_cache_clear()
+    try:
+        municipality_register(
+            actor=None,
+            code="benapole",
+            name_en="Benapole",
+            name_bn="বেনাপোল",
+            kind="paurashava",
+            domains=["benapole.localhost"],
+        )
+        client = Client(HTTP_HOST="benapole.localhost")
+        assert client.get("/ping/").status_code == 503
+        Municipality.objects.filter(code="benapole").update(ready=True)
+        assert client.get("/ping/").status_code == 200
+    finally:
+        middleware.tenant_host_cache_clear()
