@@ -139,7 +139,7 @@ def _measure() -> None:
     baseline: list[float] = []
     for number in range(1, BASELINES + 1):
         with stopwatch() as took:
-            municipality = _create_by_migrations(**_spec(f"bench_mig_{number}", number))
+            municipality = _create_by_migrations(**_spec(f"benchmig{number}", number))
         _verify(municipality)
         baseline.append(took[0])
         say(f"baseline {number}/{BASELINES}: all migrations + steps {took[0]:.2f} s")
@@ -149,7 +149,7 @@ def _measure() -> None:
         before = _schema_count()
         with stopwatch() as took:
             municipality = municipality_create(
-                actor=None, admin_password=ADMIN_PASSWORD, **_spec(f"bench_{number:03d}", number)
+                actor=None, admin_password=ADMIN_PASSWORD, **_spec(f"bench{number:03d}", number)
             )
         if number == 1:
             _verify(municipality)
@@ -165,7 +165,7 @@ def _measure() -> None:
     number = CLONES + 1
     with stopwatch() as took:
         municipality_create(
-            actor=None, admin_password=ADMIN_PASSWORD, **_spec(f"bench_{number:03d}", number)
+            actor=None, admin_password=ADMIN_PASSWORD, **_spec(f"bench{number:03d}", number)
         )
     say(f"clone {number} on a new database session: {took[0]:.2f} s")
 

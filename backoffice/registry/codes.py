@@ -14,7 +14,7 @@ HOLDING_PARTS: tuple[tuple[str, int], ...] = (
     ("holding", 4),
     ("extension", 2),
 )
-HOLDING_CODE_RE = re.compile(r"^\d{2}-\d{3}-\d{4}-\d{2}$")
+HOLDING_CODE_RE = re.compile(r"^[0-9]{2}-[0-9]{3}-[0-9]{4}-[0-9]{2}$")
 _PART_LABELS = {
     "ward": _("ward"),
     "zone": _("zone"),
@@ -47,7 +47,7 @@ def holding_code_parse(raw: str) -> HoldingCode:
     if raw is None or not str(raw).strip():
         raise ValidationError(_("Enter a holding code."), code="required")
     text = str(raw).strip().translate(BANGLA_DIGITS)
-    if re.search(r"[^\d\s\-/._]", text):
+    if re.search(r"[^0-9\s\-/._]", text):
         raise ValidationError(
             _("A holding code has digits only, as XX-XXX-XXXX-XX (got “%(value)s”)."),
             code="characters",
@@ -100,7 +100,7 @@ def bin_format(*, prefix: str, digits: int, number: int) -> str:
     return f"{prefix}{number:0{digits}d}"
 
 
-BD_PHONE_RE = re.compile(r"^(?:\+?88)?0?(1[3-9]\d{8})$")
+BD_PHONE_RE = re.compile(r"^(?:\+?88)?0?(1[3-9][0-9]{8})$")
 
 
 def phone_normalise(raw: str) -> str:
@@ -121,5 +121,5 @@ def validate_bd_phone(value: str) -> None:
 
 def validate_nid(value: str) -> None:
     """National ID: 10 (smart card), 13 or 17 digits."""
-    if value and (not value.isdigit() or len(value) not in (10, 13, 17)):
+    if value and (not re.fullmatch(r"[0-9]+", value) or len(value) not in (10, 13, 17)):
         raise ValidationError(_("A national ID has 10, 13 or 17 digits."), code="nid")

@@ -124,3 +124,12 @@ def test_nid_lengths():
 
 def test_bin_format():
     assert bin_format(prefix="KHU-", digits=7, number=42) == "KHU-0000042"
+
+
+@pytest.mark.parametrize("foreign", ["१२-३४५-६७८९-०१", "１２-３４５-６７８９-０１"])
+def test_digits_of_other_scripts_are_refused(foreign):
+    # Bangla digits are ours; Devanagari or full-width digits are not a holding code.
+    with pytest.raises(ValidationError):
+        holding_code_parse(foreign)
+    with pytest.raises(ValidationError):
+        validate_holding_code(foreign)
