@@ -237,3 +237,72 @@ def terminate_raises() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, _raise)
+
+
+# --- A database of the benchmark's own ---------------------------------------
+
+
+def admin_connect(dbname: str):
+    """An autocommit psycopg connection to the local cluster (not Django's)."""
+    import psycopg
+
+    return psycopg.connect(
+        host=os.environ["IMIS_DB_HOST"],
+        port=os.environ["IMIS_DB_PORT"],
+        user=os.environ["IMIS_DB_USER"],
+        password=os.environ["IMIS_DB_PASSWORD"],
+        dbname=dbname,
+        autocommit=True,
+    )
+
+
+def database_create(name: str) -> None:
+    with admin_connect("postgres") as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    with admin_connect(name) as conn:
+        conn.execute("SET client_min_messages = warning")
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")
+
+
+def database_drop(name: str) -> None:
+    with admin_connect("postgres") as conn:
+        conn.execute("SET client_min_messages = warning")
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def in_own_database(db_name: str, redis_db: int, measure) -> None:
+    """Run ``measure()`` with Django set up on a new database ``db_name`` and
+    Redis database ``redis_db``; both are dropped at the end, also on failure."""
+    stack_env_apply()
+    if os.environ["IMIS_DB_NAME"] == db_name:
+        raise RuntimeError(f"IMIS_DB_NAME is already {db_name}: refusing to drop the database")
+    redis_url = os.environ["IMIS_REDIS_URL"].rsplit("/", 1)[0] + f"/{redis_db}"
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.base",
+        IMIS_DB_NAME=db_name,
+        IMIS_CACHE_URL=redis_url,
+        IMIS_CELERY_BROKER_URL=redis_url,
+        IMIS_CELERY_RESULT_URL=redis_url,
+        IMIS_LOG_LEVEL="WARNING",
+    )
+    database_drop(db_name)  # what a killed earlier run left
+    database_create(db_name)
+    try:
+        import django
+
+        django.setup()
+        from django.conf import settings
+
+        if settings.DATABASES["default"]["NAME"] != db_name:
+            raise RuntimeError("not connected to the bench database: stopping")
+        measure()
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        database_drop(db_name)
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+        say(f"dropped the {db_name} database and flushed Redis db {redis_db}")

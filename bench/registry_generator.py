@@ -14,9 +14,6 @@ Everything happens in a database of its own (``imis_bench_registry``, on
 the local cluster) with Redis database 14; both are dropped at the end,
 also on failure or when the runner stops the benchmark."""
 
-import os
-import sys
-
 from bench import harness
 from bench.harness import Figure, report, say, stopwatch
 
@@ -30,73 +27,7 @@ ADMIN_PASSWORD = "bench-Admin-Passw0rd"
 
 
 def run() -> None:
-    harness.stack_env_apply()
-    if os.environ["IMIS_DB_NAME"] == BENCH_DB:
-        raise RuntimeError(f"IMIS_DB_NAME is already {BENCH_DB}: refusing to drop the database")
-    redis_bench = os.environ["IMIS_REDIS_URL"].rsplit("/", 1)[0] + f"/{BENCH_REDIS_DB}"
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="portal.settings.base",
-        IMIS_DB_NAME=BENCH_DB,
-        IMIS_CACHE_URL=redis_bench,
-        IMIS_CELERY_BROKER_URL=redis_bench,
-        IMIS_CELERY_RESULT_URL=redis_bench,
-        IMIS_LOG_LEVEL="WARNING",
-    )
-    _database_drop()  # what a killed earlier run left
-    _database_create()
-    try:
-        import django
-
-        django.setup()
-        from django.conf import settings
-
-        if settings.DATABASES["default"]["NAME"] != BENCH_DB:
-            raise RuntimeError("not connected to the bench database: stopping")
-        _measure()
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        _database_drop()
-        _redis_flush(redis_bench)
-        say(f"dropped the {BENCH_DB} database and flushed Redis db {BENCH_REDIS_DB}")
-
-
-# --- The bench database -------------------------------------------------------
-
-
-def _admin_connect(dbname: str):
-    import psycopg
-
-    return psycopg.connect(
-        host=os.environ["IMIS_DB_HOST"],
-        port=os.environ["IMIS_DB_PORT"],
-        user=os.environ["IMIS_DB_USER"],
-        password=os.environ["IMIS_DB_PASSWORD"],
-        dbname=dbname,
-        autocommit=True,
-    )
-
-
-def _database_create() -> None:
-    with _admin_connect("postgres") as conn:
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
-    with _admin_connect(BENCH_DB) as conn:
-        conn.execute("SET client_min_messages = warning")
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")
-
-
-def _database_drop() -> None:
-    with _admin_connect("postgres") as conn:
-        conn.execute("SET client_min_messages = warning")
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-
-
-def _redis_flush(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
+    harness.in_own_database(BENCH_DB, BENCH_REDIS_DB, _measure)
 
 
 # --- Measuring ---------------------------------------------------------------
