@@ -32,4 +32,11 @@ def abilities(user) -> dict[str, bool]:
         "edit_holdings": bool(roles & set(HOLDING_EDITORS)),
         "restructure_holdings": bool(roles & set(HOLDING_RESTRUCTURERS)),
         "export": bool(roles & set(EXPORTERS)),
+        "import": bool(roles & set(_importers())),
     }
+
+
+def _importers() -> tuple[str, ...]:
+    from backoffice.registry.importing.schema import ANY_IMPORT_ROLE
+
+    return ANY_IMPORT_ROLE

@@ -339,3 +339,28 @@ def test_unknown_road_code_is_a_field_error(gis, sample):
         f"{LIST}new/", _form_data(footprint_in_ward(1, index=9).wkt, road_code="R-404")
     ).content.decode()
     assert "No road has the code “R-404”." in body
+
+
+def test_registry_home_links_imports_for_importers_only(tenant_a, client_a):
+    from tests.conftest import login
+
+    login(client_a, tenant_a, "gis_officer")
+    assert "/staff/registry/imports/" in client_a.get("/staff/registry/").content.decode()
+    login(client_a, tenant_a, "viewer")
+    assert "/staff/registry/imports/" not in client_a.get("/staff/registry/").content.decode()
+
+
+def test_annual_values_use_lakh_grouping(tenant_a, client_a):
+    from decimal import Decimal
+
+    from django_tenants.utils import schema_context
+
+    from tests.backoffice.registry.factories import holding_make, wards_make
+    from tests.conftest import login
+
+    with schema_context(tenant_a.schema_name):
+        wards_make()
+        holding_make(code="01-001-0009-00", annual_value=Decimal("1234567"))
+    login(client_a, tenant_a, "revenue_collector")
+    page = client_a.get("/staff/registry/holdings/01-001-0009-00/").content.decode()
+    assert "12,34,567.00" in page
