@@ -206,11 +206,17 @@ def check_table_sql(
 
     target = ident(schema, spec.table)
     if spec.kind == "buildings":
+        # The point is a layer's column: computed once, not for the index
+        # condition and again for the filter.
+        layer = sql.SQL(
+            "SELECT l.*, CASE WHEN l.g IS NOT NULL AND NOT ST_IsEmpty(l.g)"
+            " THEN ST_PointOnSurface(l.g) END AS pos FROM ({} OFFSET 0) l"
+        ).format(layer)
         joins.append(
             sql.SQL(
                 "LEFT JOIN LATERAL (SELECT min(w.id) AS id FROM {wards} w"
-                " WHERE ST_Intersects(w.boundary, ST_PointOnSurface(b.g))) ward ON {good}"
-            ).format(wards=ident(schema, "registry_ward"), good=good_geom)
+                " WHERE ST_Intersects(w.boundary, b.pos)) ward ON b.pos IS NOT NULL"
+            ).format(wards=ident(schema, "registry_ward"))
         )
         joins.append(
             sql.SQL("LEFT JOIN {roads} road ON road.code = b.raw_road").format(

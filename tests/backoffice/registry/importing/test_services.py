@@ -231,3 +231,41 @@ def test_the_report_keeps_formulas_as_text_and_the_importer_reads_them_back(regi
     assert Building.objects.get().house_number == "=1+2"
     (reported,) = _report_rows(job)
     assert reported["house_no"] == "'=HYPERLINK(1)"
+
+
+def _building_table_definition() -> set[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k"
+            " WHERE k.conrelid = 'registry_building'::regclass"
+            " UNION ALL SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)"
+            " FROM pg_index WHERE indrelid = 'registry_building'::regclass"
+        )
+        return set(cursor.fetchall())
+
+
+def test_a_bulk_load_builds_the_indexes_and_foreign_keys_again(registry_a, tmp_path, monkeypatch):
+    from backoffice.registry.importing import services, writers
+
+    Building.objects.all().delete()
+    monkeypatch.setattr(writers, "BULK_ROWS", 2)
+    dropped = []
+    original = services._bulk_foreign_keys_drop
+
+    def spy(spec, schema):
+        dropped.extend(original(spec, schema))
+        return dropped
+
+    monkeypatch.setattr(services, "_bulk_foreign_keys_drop", spy)
+    before = _building_table_definition()
+    rows = [building_row(1, i) for i in range(3)] + [building_row(2, 0)]
+    job = _run(registry_a, dataset_write(tmp_path, rows, "gpkg"))
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert {name for name, _d in dropped} >= {
+        name for name, d in before if d.startswith("FOREIGN KEY (ward_id)")
+    }
+    assert _building_table_definition() == before
+    assert [b.ward.number for b in Building.objects.order_by("bin")] == [1, 1, 1, 2]
+    assert ChangeRecord.objects.filter(model="building", action="create").count() == 4
