@@ -15,6 +15,7 @@ from backoffice.registry.models import (
     HoldingEvent,
     Ward,
 )
+from backoffice.registry.privacy import can_see_owners
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,14 @@ def holding_list(*, actor, q: str = "", ward: int | None = None) -> QuerySet[Hol
     qs = Holding.objects.select_related("ward")
     if q:
         text = q.strip().translate(BANGLA_DIGITS)
-        qs = qs.filter(
-            Q(code__startswith=text)
-            | Q(owners__name_en__icontains=text)
-            | Q(owners__name_bn__icontains=q.strip())
-        ).distinct()
+        if can_see_owners(actor):
+            qs = qs.filter(
+                Q(code__startswith=text)
+                | Q(owners__name_en__icontains=text)
+                | Q(owners__name_bn__icontains=q.strip())
+            ).distinct()
+        else:  # searching by a name would tell who owns what
+            qs = qs.filter(code__startswith=text)
     if ward is not None:
         qs = qs.filter(ward__number=ward)
     return qs.order_by("code")

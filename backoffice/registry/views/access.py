@@ -4,6 +4,7 @@ Reads: every staff role whose work touches buildings, holdings or owners
 (the communications officer publishes the public site and has no need for
 owners' names and phones).  Writes and exports: the roles MISSION.md names."""
 
+from backoffice.registry.privacy import OWNER_READERS
 from tenants.permissions import user_roles
 from tenants.roles import ROLE_SLUGS
 
@@ -32,6 +33,7 @@ def abilities(user) -> dict[str, bool]:
         "edit_holdings": bool(roles & set(HOLDING_EDITORS)),
         "restructure_holdings": bool(roles & set(HOLDING_RESTRUCTURERS)),
         "export": bool(roles & set(EXPORTERS)),
+        "see_owners": bool(roles & set(OWNER_READERS)),
         "import": bool(roles & set(_importers())),
     }
 

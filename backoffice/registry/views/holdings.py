@@ -25,6 +25,7 @@ from backoffice.registry.forms import (
     holding_split_formset,
 )
 from backoffice.registry.models import HoldingOwner, Owner
+from backoffice.registry.privacy import can_see_owners
 from backoffice.registry.views import access
 from backoffice.registry.views.common import cursor, get_or_404
 from backoffice.registry.views.history import HISTORY_LIMIT, HISTORY_PREVIEW, history_entries
@@ -62,9 +63,11 @@ def holding_list(request):
     holdings = selectors.holding_list(actor=request.user, **query)
     if prefix:
         holdings = holdings.filter(code__startswith=prefix)
-    holdings = holdings.defer("ward__boundary").prefetch_related(
-        Prefetch("owners", queryset=Owner.objects.only("id", "name_en", "name_bn"))
-    )
+    holdings = holdings.defer("ward__boundary")
+    if can_see_owners(request.user):
+        holdings = holdings.prefetch_related(
+            Prefetch("owners", queryset=Owner.objects.only("id", "name_en", "name_bn"))
+        )
     page = keyset_page(
         holdings,
         key="code",

@@ -9,11 +9,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from backoffice.registry import selectors, services
 from backoffice.registry.forms import OwnerForm, form_errors_from
 from backoffice.registry.models import Owner
+from backoffice.registry.privacy import OWNER_READERS
 from backoffice.registry.views import access
 from backoffice.registry.views.history import HISTORY_LIMIT, history_entries
 from tenants.permissions import role_required
 
-read_required = role_required(*access.READERS, module=access.MODULE)
+# Owners are personal data: only the roles that bill them (privacy.py).
+read_required = role_required(*OWNER_READERS, module=access.MODULE)
 edit_required = role_required(*access.HOLDING_EDITORS, module=access.MODULE)
 
 

@@ -16,6 +16,7 @@ from tests.support.tenancy import host_of
 READ = ALL_STAFF - {"communications_officer"}
 GIS = {"gis_officer", "municipal_admin"}
 REVENUE = {"revenue_chief", "revenue_collector", "municipal_admin"}
+OWNER_READERS = {"revenue_chief", "revenue_collector", "municipal_admin"}
 CHIEF = {"revenue_chief", "municipal_admin"}
 R = "/staff/registry"
 BLANK = {"note": ""}  # a bound form with every field blank: invalid, so nothing is written
@@ -49,7 +50,7 @@ def registry_rows(sample) -> list[MatrixRow]:
         MatrixRow(f"{R}/holdings/merge/", allowed=CHIEF, method="post", data=BLANK),
         MatrixRow(f"{R}/holdings/{h}/split/", allowed=CHIEF),
         MatrixRow(f"{R}/holdings/{h}/split/", allowed=CHIEF, method="post", data=BLANK),
-        MatrixRow(f"{R}/owners/{o}/", allowed=READ),
+        MatrixRow(f"{R}/owners/{o}/", allowed=OWNER_READERS),
         MatrixRow(f"{R}/owners/{o}/edit/", allowed=REVENUE),
         MatrixRow(f"{R}/owners/{o}/edit/", allowed=REVENUE, method="post", data=BLANK),
         # read-only pages take no writes, whoever asks
