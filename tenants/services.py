@@ -183,8 +183,12 @@ def municipality_registration_remove(*, municipality_id: int) -> None:
     if municipality is None:
         return
     if schema_exists(municipality.schema_name):
+        from psycopg import sql
+
         with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA "{municipality.schema_name}" CASCADE')
+            cursor.execute(
+                sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(municipality.schema_name))
+            )
     Domain.objects.filter(tenant=municipality).delete()
     municipality.delete()
 

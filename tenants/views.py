@@ -8,6 +8,9 @@ def ping(request):
     return HttpResponse("pong", content_type="text/plain")
 
 
+PRIVATE_MEDIA_PREFIXES = ("documents/",)
+
+
 def media_serve(request, schema: str, path: str):
     """Uploaded files, served only to their own municipality's host.
 
@@ -21,5 +24,9 @@ def media_serve(request, schema: str, path: str):
     from django.views.static import serve
 
     if schema != connection.schema_name:
+        raise Http404
+    # Wagtail documents can sit in private collections: they are served only
+    # through /documents/<id>/<name>, which applies the collection's rules.
+    if path.startswith(PRIVATE_MEDIA_PREFIXES):
         raise Http404
     return serve(request, path, document_root=str(Path(settings.MEDIA_ROOT) / schema))

@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from backoffice.registry.views.access import READERS as REGISTRY_READERS
+from tenants.auth_forms import ThrottledAuthenticationForm
 from tenants.modules import MODULES
 from tenants.permissions import role_required, user_has_role, user_roles
 from tenants.roles import role_label
@@ -12,6 +13,7 @@ class StaffLoginView(auth_views.LoginView):
     """Standard Django login, against this municipality's own users only."""
 
     template_name = "workspace/login.html"
+    authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
     def dispatch(self, request, *args, **kwargs):

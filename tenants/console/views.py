@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from tenants import selectors, services
+from tenants.auth_forms import ThrottledAuthenticationForm
 from tenants.console.forms import ModulesForm, MunicipalityCreateForm
 from tenants.models import Municipality
 from tenants.modules import MODULES
@@ -23,6 +24,7 @@ from tenants.tasks import municipality_provision_task
 
 class OperatorLoginView(auth_views.LoginView):
     template_name = "tenants/console/login.html"
+    authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
 
     def dispatch(self, request, *args, **kwargs):

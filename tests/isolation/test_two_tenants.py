@@ -98,3 +98,44 @@ def test_media_urls_answer_only_on_their_own_host(tenant_a, client_a, client_b):
     finally:
         with schema_context(tenant_a.schema_name):
             default_storage.delete(name)
+
+
+def test_private_documents_are_not_served_from_media(tenant_a, client_a):
+    with schema_context(tenant_a.schema_name):
+        name = default_storage.save("documents/staff-manual.pdf", ContentFile(b"%PDF private"))
+        url = default_storage.url(name)
+    try:
+        assert client_a.get(url).status_code == 404
+    finally:
+        with schema_context(tenant_a.schema_name):
+            default_storage.delete(name)
+
+
+def test_sign_in_is_throttled_per_municipality(tenant_a, client_a, client_b):
+    from django.core.cache import cache
+
+    try:
+        for _ in range(5):
+            client_a.post("/staff/login/", {"username": "viewer", "password": "wrong"})
+        blocked = client_a.post("/staff/login/", {"username": "viewer", "password": PASSWORD})
+        assert blocked.status_code == 200 and "Too many failed" in blocked.content.decode()
+        # jashore counts its own users: its viewer still signs in
+        ok = client_b.post("/staff/login/", {"username": "viewer", "password": PASSWORD})
+        assert ok.status_code == 302
+    finally:
+        for schema in ("khulna", "jashore"):
+            with schema_context(schema):
+                cache.delete_many(["signin-fail:user:viewer", "signin-fail:addr:127.0.0.1"])
+
+
+def test_operator_sign_in_is_throttled(console_client):
+    from django.core.cache import cache
+
+    try:
+        for _ in range(5):
+            console_client.post("/login/", {"username": "operator", "password": "wrong"})
+        blocked = console_client.post("/login/", {"username": "operator", "password": PASSWORD})
+        assert blocked.status_code == 200 and "Too many failed" in blocked.content.decode()
+    finally:
+        with schema_context("public"):
+            cache.delete_many(["signin-fail:user:operator", "signin-fail:addr:127.0.0.1"])
