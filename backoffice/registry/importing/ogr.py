@@ -83,6 +83,13 @@ def dataset_inspect(path: Path, *, kind: str) -> DatasetInfo:
             )
         layers = named
     layer = layers[0]
+    if layer.name.startswith("-") or not layer.name.strip():
+        # ogr2ogr would read a layer named "-where" as an option (review finding).
+        raise ValidationError(
+            _("The layer name “%(name)s” is not allowed; rename the layer or file."),
+            code="layer_name",
+            params={"name": layer.name},
+        )
     srid, unidentified = _srid_of(layer.srs)
     geometry = layer.geom_type.name not in ("None",)
     return DatasetInfo(

@@ -111,3 +111,20 @@ def test_upload_name_and_size(name, size, code):
     with pytest.raises(ValidationError) as error:
         safety.upload_check(name=name, size=size)
     assert error.value.code == code
+
+
+def test_a_layer_named_like_an_ogr2ogr_option_is_refused(tmp_path):
+    import subprocess
+
+    from backoffice.registry.importing import ogr
+    from tests.backoffice.registry.importing.files import building_row, dataset_write
+
+    path = dataset_write(tmp_path, [building_row()], "gpkg")
+    subprocess.run(
+        ["ogrinfo", str(path), "-sql", 'ALTER TABLE buildings RENAME TO "-where"'],
+        check=True,
+        capture_output=True,
+    )
+    with pytest.raises(ValidationError) as error:
+        ogr.dataset_inspect(path, kind="buildings")
+    assert error.value.code == "layer_name"
