@@ -27,7 +27,7 @@ def formula_guard(expr: sql.Composable) -> sql.Composable:
     """``expr`` as text, with an apostrophe before a leading ``= + - @``, so a
     spreadsheet shows the text instead of running it as a formula (CSV
     exports and reports).  The importer takes the apostrophe off again."""
-    return sql.SQL("regexp_replace({}::text, '^([=+@-])', '''\\1')").format(expr)
+    return sql.SQL("regexp_replace({}::text, '^([=+@\t\r-])', '''\\1')").format(expr)
 
 
 def _raw(column: Column, staged: set[str]) -> sql.Composable:
@@ -37,7 +37,7 @@ def _raw(column: Column, staged: set[str]) -> sql.Composable:
         sql.Identifier(column.name)
     )
     if column.type == "text":  # undo formula_guard
-        text = sql.SQL("regexp_replace({}, '^''([=+@-])', '\\1')").format(text)
+        text = sql.SQL("regexp_replace({}, '^''([=+@\t\r-])', '\\1')").format(text)
     return text
 
 

@@ -41,6 +41,10 @@ class ImportUploadForm(forms.Form):
                 with safety.zip_open(upload) as archive:
                     safety.archive_check(archive)
                 upload.seek(0)
+            elif suffix == ".xlsx":
+                with safety.zip_open(upload) as archive:
+                    safety.spreadsheet_check(archive)
+                upload.seek(0)
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
         return upload

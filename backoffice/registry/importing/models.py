@@ -44,6 +44,7 @@ class ImportJob(models.Model):
     )
     stage = models.CharField(_("stage"), max_length=100, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     driver = models.CharField(_("format"), max_length=40, blank=True)
     total_rows = models.PositiveIntegerField(_("rows read"), default=0)
     valid_rows = models.PositiveIntegerField(_("valid rows"), default=0)

@@ -175,3 +175,26 @@ def upload_unpack(source, suffix: str, into: Path) -> Path:
     with open(local, "xb") as dst:
         shutil.copyfileobj(source, dst, _CHUNK)
     return local
+
+
+# An .xlsx is itself a zip: GDAL holds its sheets in memory, so a small upload
+# that unpacks to gigabytes would take the worker down (review finding).
+MAX_COMPRESSION_RATIO = 200
+
+
+def spreadsheet_check(archive: zipfile.ZipFile) -> None:
+    cap = limits()
+    members = archive.infolist()
+    if len(members) > cap.archive_members:
+        raise ValidationError(
+            _("The spreadsheet has too many parts (%(n)s).") % {"n": len(members)},
+            code="members",
+        )
+    unpacked = sum(info.file_size for info in members)
+    ratio = max((info.file_size / max(info.compress_size, 1) for info in members), default=0)
+    if unpacked > cap.unpacked_bytes or ratio > MAX_COMPRESSION_RATIO:
+        raise ValidationError(
+            _("The spreadsheet unpacks to more than %(limit)s MB.")
+            % {"limit": _megabytes(cap.unpacked_bytes)},
+            code="unpacked_size",
+        )

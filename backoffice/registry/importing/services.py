@@ -42,6 +42,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg import sql
@@ -86,6 +87,11 @@ def import_job_create(
         upload.seek(0)
         with safety.zip_open(upload) as archive:
             safety.archive_check(archive)
+        upload.seek(0)
+    elif suffix == ".xlsx":
+        upload.seek(0)
+        with safety.zip_open(upload) as archive:
+            safety.spreadsheet_check(archive)
         upload.seek(0)
     with transaction.atomic():
         job = ImportJob(
@@ -186,6 +192,9 @@ def staging_tables_sweep(*, keep: int | None = None) -> list[str]:
     return stale
 
 
+MAX_ATTEMPTS = 3
+
+
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run one job.  Idempotent: a finished job is left as it is; a job left
     "running" by a killed worker is run again from the start."""
@@ -198,6 +207,17 @@ def import_job_run(*, job_id: int) -> ImportJob:
             return job
         job.refresh_from_db()
         if job.finished:
+            return job
+        # A file that kills the worker must not be re-delivered forever.
+        ImportJob.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1)
+        job.refresh_from_db()
+        if job.attempts > MAX_ATTEMPTS:
+            _fail(
+                job,
+                _("The import stopped the server %(n)s times and was abandoned.")
+                % {"n": job.attempts - 1},
+            )
+            job.refresh_from_db()
             return job
         staging_tables_sweep(keep=job.pk)
         _progress(
@@ -214,9 +234,14 @@ def import_job_run(*, job_id: int) -> ImportJob:
             _run(job, workdir)
         except ValidationError as exc:
             _fail(job, " ".join(exc.messages))
-        except Exception as exc:
+        except Exception:
             log.exception("import %s failed", job.pk)
-            _fail(job, _("The import failed: %(error)s") % {"error": str(exc)[:500]})
+            # Database and GDAL messages stay in the server log, not on the page.
+            _fail(
+                job,
+                _("The import failed (job %(id)s); the details are in the server log.")
+                % {"id": job.pk},
+            )
             raise
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -128,3 +128,21 @@ def test_a_layer_named_like_an_ogr2ogr_option_is_refused(tmp_path):
     with pytest.raises(ValidationError) as error:
         ogr.dataset_inspect(path, kind="buildings")
     assert error.value.code == "layer_name"
+
+
+def test_a_spreadsheet_that_unpacks_to_gigabytes_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row/>" * 2_000_000)  # 12 MB of zeros-ish
+    buffer.seek(0)
+    with pytest.raises(ValidationError) as error, zipfile.ZipFile(buffer) as zf:
+        safety.spreadsheet_check(zf)
+    assert error.value.code == "unpacked_size"
+
+
+@override_settings(IMIS_IMPORT_MAX_ARCHIVE_MEMBERS=3)
+def test_a_spreadsheet_with_too_many_parts_is_refused():
+    members = {f"xl/part{i}.xml": b"<x/>" for i in range(5)}
+    with pytest.raises(ValidationError) as error, zipfile.ZipFile(_zip(members)) as zf:
+        safety.spreadsheet_check(zf)
+    assert error.value.code == "members"

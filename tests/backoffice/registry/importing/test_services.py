@@ -269,3 +269,17 @@ def test_a_bulk_load_builds_the_indexes_and_foreign_keys_again(registry_a, tmp_p
     assert _building_table_definition() == before
     assert [b.ward.number for b in Building.objects.order_by("bin")] == [1, 1, 1, 2]
     assert ChangeRecord.objects.filter(model="building", action="create").count() == 4
+
+
+def test_a_job_that_keeps_killing_workers_is_abandoned(registry_a, tmp_path):
+    from backoffice.registry.importing.services import MAX_ATTEMPTS
+
+    path = dataset_write(tmp_path, [building_row(1, 0)], "gpkg")
+    actor = staff_user(registry_a, "gis_officer")
+    job = import_job_create(actor=actor, kind="buildings", upload=upload_of(path))
+    # as if the worker had died MAX_ATTEMPTS times mid-run
+    ImportJob.objects.filter(pk=job.pk).update(attempts=MAX_ATTEMPTS, status="running")
+    before = Building.objects.count()
+    job = import_job_run(job_id=job.pk)
+    assert job.status == ImportJob.Status.FAILED and "abandoned" in job.error
+    assert Building.objects.count() == before
