@@ -56,6 +56,8 @@ TENANT_APPS = [
     "backoffice.workspace",
     "backoffice.registry",
     "backoffice.registry.importing",
+    "backoffice.fsm",
+    "backoffice.billing",
     "maps",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
