@@ -1,0 +1,238 @@
+"""Bill runs: prepare (review figures), approve (revenue chief only), issue
+(one set-based INSERT ... SELECT, idempotent), and the only changes an
+issued bill allows (cancellation by a new document)."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.billing.calculation import Rates, quarterly_charges
+from backoffice.billing.models import Bill, BillingPeriod, BillRun, TaxRate
+from backoffice.registry.choices import HoldingStatus
+from backoffice.registry.models import Holding
+from tenants.audit.services import audit_event_record
+from tenants.permissions import user_has_role
+
+APPROVER_ROLES = ("revenue_chief",)
+
+
+def rates_of(rate: TaxRate) -> Rates:
+    return Rates(
+        holding_tax=rate.holding_tax_pct,
+        conservancy=rate.conservancy_pct,
+        lighting=rate.lighting_pct,
+        water=rate.water_pct,
+        rebate=rate.rebate_pct,
+        surcharge=rate.surcharge_pct,
+        exempt=rate.exempt,
+    )
+
+
+@transaction.atomic
+def bill_run_prepare(*, actor, period: BillingPeriod) -> BillRun:
+    """Compute the review figures of ``period``'s run: current charges (without
+    arrears) by ward, and the exceptions a reviewer must look at."""
+    if BillRun.objects.filter(period=period).exists():
+        raise ValidationError(_("This period already has a bill run."))
+    rates = {r.holding_type: rates_of(r) for r in TaxRate.objects.all()}
+    by_ward: dict[str, dict] = {}
+    exceptions: list[dict] = []
+    total, count = Decimal("0.00"), 0
+    holdings = (
+        Holding.objects.filter(status=HoldingStatus.ACTIVE)
+        .values_list("code", "holding_type", "annual_value", "ward__number")
+        .order_by("code")
+    )
+    for code, holding_type, annual_value, ward in holdings.iterator():
+        if holding_type not in rates:
+            exceptions.append({"holding": code, "problem": "no_rate"})
+            continue
+        if not annual_value:
+            exceptions.append({"holding": code, "problem": "zero_annual_value"})
+        charges = quarterly_charges(annual_value=annual_value, rates=rates[holding_type])
+        ward_row = by_ward.setdefault(str(ward), {"count": 0, "total": Decimal("0.00")})
+        ward_row["count"] += 1
+        ward_row["total"] += charges.current
+        total += charges.current
+        count += 1
+    run = BillRun(
+        period=period,
+        totals_by_ward={
+            k: {"count": v["count"], "total": str(v["total"])} for k, v in by_ward.items()
+        },
+        total=total,
+        holding_count=count,
+        exceptions=exceptions,
+        prepared_by=actor,
+        prepared_at=timezone.now(),
+    )
+    run.full_clean()
+    run.save()
+    audit_event_record(
+        actor=actor, action="billing.run_prepared", obj=run, data={"period": str(period)}
+    )
+    return run
+
+
+@transaction.atomic
+def bill_run_approve(*, actor, run: BillRun) -> BillRun:
+    if not user_has_role(actor, APPROVER_ROLES):
+        raise PermissionDenied(_("Only the revenue chief approves a bill run."))
+    run = BillRun.objects.select_for_update().get(pk=run.pk)
+    if run.state != BillRun.State.PREPARED:
+        raise ValidationError(_("Only a prepared bill run can be approved."))
+    run.state, run.approved_by, run.approved_at = BillRun.State.APPROVED, actor, timezone.now()
+    run.save(update_fields=["state", "approved_by", "approved_at"])
+    audit_event_record(actor=actor, action="billing.run_approved", obj=run)
+    return run
+
+
+# One statement writes every missing bill of the run.  Numbers continue from
+# the period's last_number (its row is locked by the caller), in holding code
+# order, so they are consecutive without gaps; holdings that already have a
+# bill in this run are skipped, and the unique (run, holding) constraint is the
+# last guard (ON CONFLICT DO NOTHING).  The arithmetic is calculation.py's,
+# rounding included (round(numeric, 2) is half-up on non-negative values).
+# Arrears: the total of the holding's latest issued bill of an earlier period
+# (payments do not exist yet; see issue 6).
+ISSUE_SQL = """
+WITH src AS (
+    SELECT h.id AS holding_id, h.annual_value, r.*,
+           COALESCE(prev.total, 0) AS arrears,
+           row_number() OVER (ORDER BY h.code) AS rn
+    FROM registry_holding h
+    JOIN billing_taxrate r ON r.holding_type = h.holding_type
+    LEFT JOIN LATERAL (
+        SELECT b.total FROM billing_bill b
+        JOIN billing_billrun br ON br.id = b.run_id
+        JOIN billing_billingperiod p ON p.id = br.period_id
+        WHERE b.holding_id = h.id AND b.status = 'issued' AND b.kind <> 'cancellation'
+          AND (p.year, p.quarter) < (%(year)s, %(quarter)s)
+        ORDER BY p.year DESC, p.quarter DESC, b.id DESC
+        LIMIT 1
+    ) prev ON true
+    WHERE h.status = %(active)s
+      AND NOT EXISTS (
+          SELECT 1 FROM billing_bill x
+          WHERE x.run_id = %(run)s AND x.holding_id = h.id AND x.kind = 'bill'
+      )
+), c AS (
+    SELECT holding_id, annual_value, arrears, rn, rebate_pct, surcharge_pct,
+           CASE WHEN exempt THEN 0 ELSE round(annual_value * holding_tax_pct / 400, 2) END AS ht,
+           CASE WHEN exempt THEN 0 ELSE round(annual_value * conservancy_pct / 400, 2) END AS co,
+           CASE WHEN exempt THEN 0 ELSE round(annual_value * lighting_pct / 400, 2) END AS li,
+           CASE WHEN exempt THEN 0 ELSE round(annual_value * water_pct / 400, 2) END AS wa
+    FROM src
+), ins AS (
+    INSERT INTO billing_bill (
+        run_id, holding_id, number, kind, annual_value, lines, arrears, surcharge,
+        rebate, total, due_on, status, issued_at
+    )
+    SELECT %(run)s, holding_id,
+           %(prefix)s || lpad((%(offset)s + rn)::text, 6, '0'),
+           'bill', annual_value,
+           jsonb_build_array(
+               jsonb_build_object('code', 'holding_tax', 'amount', ht::text),
+               jsonb_build_object('code', 'conservancy', 'amount', co::text),
+               jsonb_build_object('code', 'lighting', 'amount', li::text),
+               jsonb_build_object('code', 'water', 'amount', wa::text)
+           ),
+           arrears, round(arrears * surcharge_pct / 100, 2),
+           LEAST(round((ht + co + li + wa) * rebate_pct / 100, 2), ht + co + li + wa),
+           ht + co + li + wa + arrears + round(arrears * surcharge_pct / 100, 2),
+           %(due_on)s, 'issued', %(now)s
+    FROM c
+    ORDER BY rn
+    ON CONFLICT (run_id, holding_id) WHERE kind = 'bill' DO NOTHING
+    RETURNING 1
+)
+SELECT count(*) FROM ins
+"""
+
+
+def bill_run_issue(*, run_id: int) -> BillRun:
+    """Issue every missing bill of an approved run.  Safe to call again (after
+    a killed worker, or twice): existing bills are kept, none is doubled, and
+    numbering continues without a gap."""
+    with transaction.atomic():
+        run = BillRun.objects.select_for_update().select_related("period").get(pk=run_id)
+        if run.state == BillRun.State.PREPARED:
+            raise ValidationError(_("A bill run must be approved before it is issued."))
+        period = BillingPeriod.objects.select_for_update().get(pk=run.period_id)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                ISSUE_SQL,
+                {
+                    "year": period.year,
+                    "quarter": period.quarter,
+                    "active": HoldingStatus.ACTIVE,
+                    "run": run.pk,
+                    "prefix": f"{period.year}-Q{period.quarter}-",
+                    "offset": period.last_number,
+                    "due_on": period.due_on,
+                    "now": timezone.now(),
+                },
+            )
+            inserted = cursor.fetchone()[0]
+        period.last_number += inserted
+        period.save(update_fields=["last_number"])
+        first_issue = run.state != BillRun.State.ISSUED
+        run.state = BillRun.State.ISSUED
+        run.bill_count = Bill.objects.filter(run=run, kind=Bill.Kind.BILL).count()
+        run.issued_at = run.issued_at or timezone.now()
+        run.save(update_fields=["state", "bill_count", "issued_at"])
+        if first_issue or inserted:
+            audit_event_record(
+                actor=None,
+                action="billing.run_issued",
+                obj=run,
+                data={"inserted": inserted, "bills": run.bill_count},
+            )
+    return run
+
+
+def bill_update(*, actor, bill: Bill, **fields) -> Bill:
+    """Issued bills are never edited: a correction is a new document."""
+    raise ValidationError(_("An issued bill cannot be changed; issue a correction instead."))
+
+
+@transaction.atomic
+def bill_cancel(*, actor, bill: Bill, reason: str) -> Bill:
+    """Cancel an issued bill with a new cancellation document (numbered in the
+    same period sequence) that reverses it; the old bill's status is the only
+    field that changes."""
+    if not user_has_role(actor, APPROVER_ROLES):
+        raise PermissionDenied(_("Only the revenue chief cancels a bill."))
+    bill = Bill.objects.select_for_update().select_related("run__period").get(pk=bill.pk)
+    if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
+        raise ValidationError(_("Only an issued bill can be cancelled."))
+    period = BillingPeriod.objects.select_for_update().get(pk=bill.run.period_id)
+    period.last_number += 1
+    period.save(update_fields=["last_number"])
+    Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
+    negate = [{"code": x["code"], "amount": str(-Decimal(x["amount"]))} for x in bill.lines]
+    cancellation = Bill.objects.create(
+        run=bill.run,
+        holding=bill.holding,
+        number=f"{period.year}-Q{period.quarter}-{period.last_number:06d}",
+        kind=Bill.Kind.CANCELLATION,
+        replaces=bill,
+        annual_value=bill.annual_value,
+        lines=negate,
+        arrears=-bill.arrears,
+        surcharge=-bill.surcharge,
+        rebate=-bill.rebate,
+        total=-bill.total,
+        due_on=bill.due_on,
+        issued_at=timezone.now(),
+    )
+    audit_event_record(
+        actor=actor,
+        action="billing.bill_cancelled",
+        obj=bill,
+        data={"cancellation": cancellation.number, "reason": reason},
+    )
+    return cancellation
