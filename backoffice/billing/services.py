@@ -121,10 +121,10 @@ WITH src AS (
       )
 ), c AS (
     SELECT holding_id, annual_value, arrears, rn, rebate_pct, surcharge_pct,
-           CASE WHEN exempt THEN 0 ELSE round(annual_value * holding_tax_pct / 400, 2) END AS ht,
-           CASE WHEN exempt THEN 0 ELSE round(annual_value * conservancy_pct / 400, 2) END AS co,
-           CASE WHEN exempt THEN 0 ELSE round(annual_value * lighting_pct / 400, 2) END AS li,
-           CASE WHEN exempt THEN 0 ELSE round(annual_value * water_pct / 400, 2) END AS wa
+           round(CASE WHEN exempt THEN 0 ELSE annual_value * holding_tax_pct / 400 END, 2) AS ht,
+           round(CASE WHEN exempt THEN 0 ELSE annual_value * conservancy_pct / 400 END, 2) AS co,
+           round(CASE WHEN exempt THEN 0 ELSE annual_value * lighting_pct / 400 END, 2) AS li,
+           round(CASE WHEN exempt THEN 0 ELSE annual_value * water_pct / 400 END, 2) AS wa
     FROM src
 ), ins AS (
     INSERT INTO billing_bill (
