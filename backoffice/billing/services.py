@@ -194,6 +194,16 @@ def bill_run_issue(*, run_id: int) -> BillRun:
     return run
 
 
+def bill_run_issue_queue(*, actor, run: BillRun) -> None:
+    """Send an approved run to the worker once the caller's transaction commits."""
+    from backoffice.billing.tasks import bill_run_issue_task
+
+    if run.state == BillRun.State.PREPARED:
+        raise ValidationError(_("A bill run must be approved before it is issued."))
+    audit_event_record(actor=actor, action="billing.run_issue_queued", obj=run)
+    transaction.on_commit(lambda: bill_run_issue_task.delay(run.pk))
+
+
 def bill_update(*, actor, bill: Bill, **fields) -> Bill:
     """Issued bills are never edited: a correction is a new document."""
     raise ValidationError(_("An issued bill cannot be changed; issue a correction instead."))
