@@ -152,3 +152,18 @@ def test_runs_and_bills_are_isolated_per_tenant(tenant_a, tenant_b):
     with schema_context(tenant_a.schema_name):
         assert Bill.objects.count() == 4
         assert not Bill.objects.filter(holding__code__startswith="02-").exists()
+
+
+def test_selectors_find_bills_by_number_and_holding(in_a):
+    from backoffice.billing import selectors
+
+    for quarter in (3, 4):
+        services.bill_run_issue(run_id=approved_run(in_a, quarter=quarter).pk)
+    assert [b.number for b in selectors.bills_of_holding("01-001-0003-00")] == [
+        "2026-Q4-000003",
+        "2026-Q3-000003",
+    ]
+    bill = selectors.bill_by_number("2026-Q3-000003")
+    assert bill.holding.code == "01-001-0003-00" and str(bill.run.period) == "2026-Q3"
+    assert selectors.bill_by_number("2026-Q1-000001") is None
+    assert [str(r) for r in selectors.bill_run_list()] == ["2026-Q4", "2026-Q3"]
