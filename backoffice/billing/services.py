@@ -209,6 +209,14 @@ def bill_update(*, actor, bill: Bill, **fields) -> Bill:
     raise ValidationError(_("An issued bill cannot be changed; issue a correction instead."))
 
 
+def _next_number(period_id: int) -> str:
+    """The period's next number, under the same row lock the issue takes."""
+    period = BillingPeriod.objects.select_for_update().get(pk=period_id)
+    period.last_number += 1
+    period.save(update_fields=["last_number"])
+    return f"{period.year}-Q{period.quarter}-{period.last_number:06d}"
+
+
 @transaction.atomic
 def bill_cancel(*, actor, bill: Bill, reason: str) -> Bill:
     """Cancel an issued bill with a new cancellation document (numbered in the
@@ -219,15 +227,13 @@ def bill_cancel(*, actor, bill: Bill, reason: str) -> Bill:
     bill = Bill.objects.select_for_update().select_related("run__period").get(pk=bill.pk)
     if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
         raise ValidationError(_("Only an issued bill can be cancelled."))
-    period = BillingPeriod.objects.select_for_update().get(pk=bill.run.period_id)
-    period.last_number += 1
-    period.save(update_fields=["last_number"])
+    number = _next_number(bill.run.period_id)
     Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
     negate = [{"code": x["code"], "amount": str(-Decimal(x["amount"]))} for x in bill.lines]
     cancellation = Bill.objects.create(
         run=bill.run,
         holding=bill.holding,
-        number=f"{period.year}-Q{period.quarter}-{period.last_number:06d}",
+        number=number,
         kind=Bill.Kind.CANCELLATION,
         replaces=bill,
         annual_value=bill.annual_value,
@@ -246,3 +252,46 @@ def bill_cancel(*, actor, bill: Bill, reason: str) -> Bill:
         data={"cancellation": cancellation.number, "reason": reason},
     )
     return cancellation
+
+
+@transaction.atomic
+def bill_correct(*, actor, bill: Bill, reason: str, annual_value: Decimal | None = None) -> Bill:
+    """Replace an issued bill with a correction computed from ``annual_value``
+    (by default the holding's current one) and today's rates, keeping the
+    arrears it carried; the old bill is marked cancelled, never edited."""
+    if not user_has_role(actor, APPROVER_ROLES):
+        raise PermissionDenied(_("Only the revenue chief corrects a bill."))
+    bill = Bill.objects.select_for_update().select_related("run", "holding").get(pk=bill.pk)
+    if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
+        raise ValidationError(_("Only an issued bill can be corrected."))
+    rate = TaxRate.objects.filter(holding_type=bill.holding.holding_type).first()
+    if rate is None:
+        raise ValidationError(_("This holding type has no tax rate."))
+    value = bill.holding.annual_value if annual_value is None else Decimal(annual_value)
+    charges = quarterly_charges(annual_value=value, rates=rates_of(rate), arrears=bill.arrears)
+    number = _next_number(bill.run.period_id)
+    Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
+    correction = Bill(
+        run=bill.run,
+        holding=bill.holding,
+        number=number,
+        kind=Bill.Kind.CORRECTION,
+        replaces=bill,
+        annual_value=value,
+        lines=charges.lines_json(),
+        arrears=charges.arrears,
+        surcharge=charges.surcharge,
+        rebate=charges.rebate,
+        total=charges.total,
+        due_on=bill.due_on,
+        issued_at=timezone.now(),
+    )
+    correction.full_clean(validate_constraints=False)
+    correction.save()
+    audit_event_record(
+        actor=actor,
+        action="billing.bill_corrected",
+        obj=bill,
+        data={"correction": correction.number, "reason": reason, "annual_value": str(value)},
+    )
+    return correction

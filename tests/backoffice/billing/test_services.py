@@ -167,3 +167,23 @@ def test_selectors_find_bills_by_number_and_holding(in_a):
     assert bill.holding.code == "01-001-0003-00" and str(bill.run.period) == "2026-Q3"
     assert selectors.bill_by_number("2026-Q1-000001") is None
     assert [str(r) for r in selectors.bill_run_list()] == ["2026-Q4", "2026-Q3"]
+
+
+def test_a_correction_is_a_new_document_and_carries_into_the_next_period(in_a):
+    services.bill_run_issue(run_id=approved_run(in_a, quarter=3).pk)
+    bill = Bill.objects.get(holding__code="01-001-0003-00")
+    with pytest.raises(PermissionDenied):
+        services.bill_correct(actor=staff_user(in_a, "revenue_collector"), bill=bill, reason="x")
+    chief = staff_user(in_a, "revenue_chief")
+    correction = services.bill_correct(
+        actor=chief, bill=bill, reason="valuation appeal", annual_value=Decimal("12000")
+    )
+    bill.refresh_from_db()
+    assert bill.status == Bill.Status.CANCELLED and bill.total == Decimal("1020.00")
+    assert correction.kind == Bill.Kind.CORRECTION and correction.replaces == bill
+    assert correction.number == "2026-Q3-000005" and correction.total == Decimal("510.00")
+    with pytest.raises(ValidationError):
+        services.bill_correct(actor=chief, bill=bill, reason="again")
+    services.bill_run_issue(run_id=approved_run(in_a, quarter=4).pk)
+    q4 = Bill.objects.get(run__period__quarter=4, holding__code="01-001-0003-00")
+    assert q4.arrears == Decimal("510.00")
