@@ -22,6 +22,7 @@ from backoffice.fsm.models import (
 from backoffice.registry.codes import bin_format
 from backoffice.registry.services import registry_config_get
 from tenants.audit.services import audit_event_record
+from tenants.permissions import user_roles
 
 # Fields each action may set on the application, beyond state and timestamps.
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -143,10 +144,18 @@ def _set_fields(application: EmptyingApplication, action: str, data: dict) -> No
         raise ValidationError({"reason": _("Give a reason.")})
 
 
+def _role_check(actor, role: str, state: str, action: str) -> str:
+    """The table decides for the role; staff must also hold it."""
+    target = workflow.transition(state, action, role)
+    if role != workflow.CITIZEN and role not in user_roles(actor):
+        raise workflow.TransitionError(state, action, role, "the actor does not hold this role")
+    return target
+
+
 @transaction.atomic
 def application_submit(*, actor, role: str, **data) -> EmptyingApplication:
     """A new application (citizen online, or staff for phone and walk-in)."""
-    workflow.transition(workflow.INITIAL, workflow.SUBMIT, role)
+    _role_check(actor, role, workflow.INITIAL, workflow.SUBMIT)
     now = timezone.now()
     application = EmptyingApplication(reference=application_reference_allocate())
     _set_fields(application, workflow.SUBMIT, data)
@@ -171,7 +180,7 @@ def application_transition(
     """Take ``action`` as ``role``; raises workflow.TransitionError when refused."""
     application = EmptyingApplication.objects.select_for_update().get(pk=application.pk)
     before = application.state
-    target = workflow.transition(before, action, role)
+    target = _role_check(actor, role, before, action)
     _set_fields(application, action, data)
     now = timezone.now()
     application.state = target

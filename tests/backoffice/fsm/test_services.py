@@ -220,6 +220,18 @@ def test_role_refused_changes_nothing(in_a):
     assert not AuditEvent.objects.filter(action="fsm.application.assess").exists()
 
 
+def test_staff_must_hold_the_role_they_act_in(in_a):
+    app = services.application_submit(actor=None, role=wf.CITIZEN)
+    with pytest.raises(wf.TransitionError, match="does not hold"):
+        services.application_transition(
+            actor=in_a["provider_user"], role="fsm_manager", application=app, action=wf.ASSESS
+        )
+    with pytest.raises(wf.TransitionError, match="does not hold"):
+        services.application_submit(actor=None, role="fsm_manager")
+    app.refresh_from_db()
+    assert app.state == wf.SUBMITTED
+
+
 def test_action_cannot_set_foreign_fields(in_a):
     app = services.application_submit(actor=None, role=wf.CITIZEN)
     with pytest.raises(ValidationError):
