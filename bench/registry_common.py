@@ -47,12 +47,8 @@ class Stack:
         )
 
     def __enter__(self) -> "Stack":
-        self._drop()  # what a killed earlier run left
-        with _admin_connect("postgres") as conn:
-            conn.execute(f'CREATE DATABASE "{self.db}"')
-        with _admin_connect(self.db) as conn:
-            conn.execute("SET client_min_messages = warning")
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis SCHEMA public")
+        harness.database_drop(self.db)  # what a killed earlier run left
+        harness.database_create(self.db)
         import django
 
         django.setup()
@@ -67,30 +63,12 @@ class Stack:
             from django.db import connections
 
             connections.close_all()
-        self._drop()
+        harness.database_drop(self.db)
         import redis
 
         redis.Redis.from_url(self.redis).flushdb()
         shutil.rmtree(self.tmp, ignore_errors=True)
         say(f"dropped the {self.db} database, its files and Redis {self.redis.rsplit('/', 1)[1]}")
-
-    def _drop(self) -> None:
-        with _admin_connect("postgres") as conn:
-            conn.execute("SET client_min_messages = warning")
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.db}" WITH (FORCE)')
-
-
-def _admin_connect(dbname: str):
-    import psycopg
-
-    return psycopg.connect(
-        host=os.environ["IMIS_DB_HOST"],
-        port=os.environ["IMIS_DB_PORT"],
-        user=os.environ["IMIS_DB_USER"],
-        password=os.environ["IMIS_DB_PASSWORD"],
-        dbname=dbname,
-        autocommit=True,
-    )
 
 
 def municipality_make():

@@ -68,31 +68,52 @@ def ward_for_geometry(geometry: GEOSGeometry) -> Ward:
     return ward
 
 
+def _create_recorded(*, actor, instance):
+    """Validate, save and write the "created" history row."""
+    instance.full_clean()
+    instance.save()
+    change_record(actor=actor, instance=instance, action=ChangeRecord.Action.CREATE)
+    return instance
+
+
+def _locked_with_snapshot(instance):
+    """The row, locked for this transaction, and its fields before the change."""
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    return locked, snapshot(locked)
+
+
+def _update_recorded(*, actor, instance, before: dict, fields: dict):
+    """Apply ``fields``, validate, save and record what changed."""
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    change_record(actor=actor, instance=instance, action=ChangeRecord.Action.UPDATE, before=before)
+    return instance
+
+
+def _code_taken(code: str) -> ValidationError:
+    return ValidationError(
+        {"code": _("The holding code %(code)s is already registered.") % {"code": code}}
+    )
+
+
 @transaction.atomic
 def building_create(*, actor, footprint, ward: Ward | None = None, **fields) -> Building:
     footprint = footprint_clean(footprint)
     building = Building(footprint=footprint, ward=ward or ward_for_geometry(footprint), **fields)
     building.bin = bin_allocate()
-    building.full_clean()
-    building.save()
-    change_record(actor=actor, instance=building, action=ChangeRecord.Action.CREATE)
-    return building
+    return _create_recorded(actor=actor, instance=building)
 
 
 @transaction.atomic
 def building_update(*, actor, building: Building, **fields) -> Building:
-    building = Building.objects.select_for_update().get(pk=building.pk)
-    before = snapshot(building)
+    building, before = _locked_with_snapshot(building)
     if "footprint" in fields:
         fields["footprint"] = footprint_clean(fields["footprint"])
         if "ward" not in fields:
             fields["ward"] = ward_for_geometry(fields["footprint"])
-    for name, value in fields.items():
-        setattr(building, name, value)
-    building.full_clean()
-    building.save()
-    change_record(actor=actor, instance=building, action=ChangeRecord.Action.UPDATE, before=before)
-    return building
+    return _update_recorded(actor=actor, instance=building, before=before, fields=fields)
 
 
 def _ward_of_code(code) -> Ward:
@@ -118,9 +139,7 @@ def holding_create(
     parsed = holding_code_parse(code)
     normal = str(parsed)
     if Holding.objects.filter(code=normal).exists():
-        raise ValidationError(
-            {"code": _("The holding code %(code)s is already registered.") % {"code": normal}}
-        )
+        raise _code_taken(normal)
     holding = Holding(
         code=normal,
         ward=_ward_of_code(parsed),
@@ -128,13 +147,11 @@ def holding_create(
         annual_value=Decimal(str(annual_value)),
         address=address,
     )
-    holding.full_clean()
-    holding.save()
+    _create_recorded(actor=actor, instance=holding)
     for building in buildings:
         BuildingHolding.objects.create(building=building, holding=holding)
     for owner in owners:
         HoldingOwner.objects.create(holding=holding, owner=owner)
-    change_record(actor=actor, instance=holding, action=ChangeRecord.Action.CREATE)
     if buildings:
         relation_record(
             actor=actor,
@@ -148,25 +165,14 @@ def holding_create(
 
 @transaction.atomic
 def holding_update(*, actor, holding: Holding, **fields) -> Holding:
-    holding = Holding.objects.select_for_update().get(pk=holding.pk)
-    before = snapshot(holding)
+    holding, before = _locked_with_snapshot(holding)
     if "code" in fields:
         parsed = holding_code_parse(fields["code"])
         fields["code"] = str(parsed)
         fields["ward"] = _ward_of_code(parsed)
         if Holding.objects.filter(code=fields["code"]).exclude(pk=holding.pk).exists():
-            raise ValidationError(
-                {
-                    "code": _("The holding code %(code)s is already registered.")
-                    % {"code": fields["code"]}
-                }
-            )
-    for name, value in fields.items():
-        setattr(holding, name, value)
-    holding.full_clean()
-    holding.save()
-    change_record(actor=actor, instance=holding, action=ChangeRecord.Action.UPDATE, before=before)
-    return holding
+            raise _code_taken(fields["code"])
+    return _update_recorded(actor=actor, instance=holding, before=before, fields=fields)
 
 
 @transaction.atomic
@@ -206,24 +212,15 @@ def holding_owner_add(
 @transaction.atomic
 def owner_create(*, actor, name_en: str, phone: str = "", **fields) -> Owner:
     owner = Owner(name_en=name_en, phone=phone_normalise(phone) if phone else "", **fields)
-    owner.full_clean()
-    owner.save()
-    change_record(actor=actor, instance=owner, action=ChangeRecord.Action.CREATE)
-    return owner
+    return _create_recorded(actor=actor, instance=owner)
 
 
 @transaction.atomic
 def owner_update(*, actor, owner: Owner, **fields) -> Owner:
-    owner = Owner.objects.select_for_update().get(pk=owner.pk)
-    before = snapshot(owner)
+    owner, before = _locked_with_snapshot(owner)
     if fields.get("phone"):
         fields["phone"] = phone_normalise(fields["phone"])
-    for name, value in fields.items():
-        setattr(owner, name, value)
-    owner.full_clean()
-    owner.save()
-    change_record(actor=actor, instance=owner, action=ChangeRecord.Action.UPDATE, before=before)
-    return owner
+    return _update_recorded(actor=actor, instance=owner, before=before, fields=fields)
 
 
 def _retire(actor, holding: Holding) -> None:
