@@ -51,17 +51,23 @@ from backoffice.registry.codes import holding_code_parse
 from backoffice.registry.importing import checks, ogr, safety, writers
 from backoffice.registry.importing.models import ImportJob
 from backoffice.registry.importing.schema import IMPORT_ROLES, KINDS
+from backoffice.registry.importing.staging import bulk_foreign_keys_drop as _bulk_foreign_keys_drop
+from backoffice.registry.importing.staging import bulk_indexes_drop as _bulk_indexes_drop
+from backoffice.registry.importing.staging import execute as _execute
+from backoffice.registry.importing.staging import staged_columns as _staged_columns
+from backoffice.registry.importing.staging import staging_table_names as _tables
+from backoffice.registry.importing.staging import staging_tables_drop as _drop_tables
+from backoffice.registry.importing.staging import (
+    staging_tables_sweep,
+)
 from backoffice.registry.services import registry_config_get
 from tenants.audit.services import audit_event_record
 from tenants.permissions import user_roles
 
 log = logging.getLogger(__name__)
 
-STAGE_PREFIX = "registry_import_stage_"
-CHECK_PREFIX = "registry_import_check_"
 _LOCK_CLASS = "registry_import"
 # A job still "running" after this long has lost its worker for good.
-STALE_AFTER_SECONDS = 60 * 60
 
 
 def import_kinds_for(user) -> list[str]:
@@ -146,50 +152,6 @@ def _job_lock(job_id: int):
         if acquired:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [key, job_id])
-
-
-def _tables(job_id: int) -> tuple[str, str]:
-    return f"{STAGE_PREFIX}{job_id}", f"{CHECK_PREFIX}{job_id}"
-
-
-def _drop_tables(names: list[str]) -> None:
-    if not names:
-        return
-    schema = connection.schema_name
-    statement = sql.SQL("DROP TABLE IF EXISTS {}").format(
-        sql.SQL(", ").join(sql.Identifier(schema, n) for n in names)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement.as_string(connection.connection))
-
-
-def staging_tables_sweep(*, keep: int | None = None) -> list[str]:
-    """Drop the staging tables of jobs that are not running (a killed run's
-    leftovers); jobs "running" for longer than a worker may are failed."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=STALE_AFTER_SECONDS)
-    ImportJob.objects.filter(status=ImportJob.Status.RUNNING, started_at__lt=cutoff).update(
-        status=ImportJob.Status.FAILED,
-        error=_("The import stopped without finishing; nothing was imported."),
-        finished_at=timezone.now(),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s"
-            " AND (tablename LIKE %s OR tablename LIKE %s)",
-            [connection.schema_name, STAGE_PREFIX + "%", CHECK_PREFIX + "%"],
-        )
-        found = [row[0] for row in cursor.fetchall()]
-    running = set(
-        ImportJob.objects.filter(status=ImportJob.Status.RUNNING).values_list("pk", flat=True)
-    )
-    stale = []
-    for name in found:
-        suffix = name.rsplit("_", 1)[-1]
-        job_id = int(suffix) if suffix.isdigit() else None
-        if job_id is None or job_id == keep or job_id not in running:
-            stale.append(name)
-    _drop_tables(stale)
-    return stale
 
 
 MAX_ATTEMPTS = 3
@@ -289,25 +251,6 @@ def _srid_decide(job: ImportJob, info: ogr.DatasetInfo) -> int:
                 _("EPSG:%(srid)s is not a coordinate system we know.") % {"srid": srid}
             )
     return srid
-
-
-def _staged_columns(table: str) -> set[str]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT column_name FROM information_schema.columns"
-            " WHERE table_schema = %s AND table_name = %s",
-            [connection.schema_name, table],
-        )
-        return {row[0] for row in cursor.fetchall()}
-
-
-def _execute(statement) -> int:
-    text = (
-        statement.as_string(connection.connection) if not isinstance(statement, str) else statement
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(text)
-        return cursor.rowcount
 
 
 def _holding_codes_stage(stage: str, staged: set[str]) -> None:
@@ -495,51 +438,6 @@ def _run(job: ImportJob, workdir: Path) -> None:
         )
     if rebuild:  # fresh statistics for the lists and the map, at once
         _execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, spec.table)))
-
-
-def _bulk_indexes_drop(spec, schema: str, rows: int) -> list[tuple[str, str]]:
-    """For a large load, drop the table's plain indexes (built again after
-    the insert, in the same transaction); returns their definitions."""
-    if rows < writers.BULK_ROWS:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("SELECT count(*) FROM {}")
-            .format(sql.Identifier(schema, spec.table))
-            .as_string(connection.connection)
-        )
-        (existing,) = cursor.fetchone()
-    if existing > rows:
-        return []
-    indexes = writers.plain_indexes(schema=schema, table=spec.table)
-    _execute("SET LOCAL maintenance_work_mem = '256MB'")
-    for name, _definition in indexes:
-        _execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name)))
-    return indexes
-
-
-def _bulk_foreign_keys_drop(spec, schema: str) -> list[tuple[str, str]]:
-    """With the indexes, drop the table's foreign keys for a large load and
-    return (name, definition) to add them again after the insert: adding a
-    foreign key checks every row with one join, where a kept one queues and
-    runs a check per row and column (0.6-1 s at 156,000 buildings)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k"
-            " JOIN pg_class t ON t.oid = k.conrelid"
-            " JOIN pg_namespace n ON n.oid = t.relnamespace"
-            " WHERE n.nspname = %s AND t.relname = %s AND k.contype = 'f'"
-            " ORDER BY k.conname",
-            [schema, spec.table],
-        )
-        keys = list(cursor.fetchall())
-    for name, _definition in keys:
-        _execute(
-            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                sql.Identifier(schema, spec.table), sql.Identifier(name)
-            )
-        )
-    return keys
 
 
 def _progress_in_transaction(job: ImportJob, stage: str) -> None:
