@@ -110,7 +110,17 @@ def operator_client(console_client) -> Client:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup):
+def sms_simulator(django_db_setup):
+    """The SMS gateway simulator; servers and workers started later use it."""
+    from tests.support.sms import sms_simulator_start
+
+    simulator = sms_simulator_start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, sms_simulator):
     from tests.support.processes import celery_worker_start
 
     worker = celery_worker_start()
@@ -119,7 +129,7 @@ def celery_worker(django_db_setup):
 
 
 @pytest.fixture(scope="session")
-def live_portal(django_db_setup):
+def live_portal(django_db_setup, sms_simulator):
     """gunicorn serving the portal on the test database; returns its port."""
     from tests.support.processes import free_port, gunicorn_start
 

@@ -58,6 +58,7 @@ TENANT_APPS = [
     "backoffice.registry.importing",
     "backoffice.fsm",
     "backoffice.billing",
+    "backoffice.notifications",
     "maps",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -240,6 +241,7 @@ IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
 IMIS_SYNTHETIC_STEPS: list[str] = []
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
+from portal.settings.sms import *  # noqa: E402,F403  (integration module)
 
 # GDAL 3.6 (Debian 12) cannot block network access from spatial references;
 # our importers only accept the vector drivers they allow and reproject from

@@ -1,0 +1,18 @@
+"""Sending in a worker, retried with exponential backoff.  The outbox row is
+the delivery log, so these use the plain ImisTask (no JobRun per SMS)."""
+
+from django.conf import settings
+
+from tenants.celery import ImisTask, app
+
+
+@app.task(base=ImisTask, bind=True, name="backoffice.notifications.tasks.sms_send_task")
+def sms_send_task(self, message_id: int) -> str:
+    from backoffice.notifications.services import sms_deliver
+
+    delivery = sms_deliver(message_id=message_id)
+    message = delivery.message
+    if delivery.retry:
+        countdown = settings.IMIS_SMS_RETRY_BACKOFF_SECONDS * 2 ** (message.attempts - 1)
+        raise self.retry(countdown=countdown, max_retries=settings.IMIS_SMS_MAX_ATTEMPTS)
+    return f"sms {message.pk}: {message.status} after {message.attempts} attempt(s)"
