@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.fsm import workflow
+from backoffice.registry import choices as registry_choices
 
 CONTAINMENT_SEQUENCE = "fsm_containment_seq"
 APPLICATION_SEQUENCE = "fsm_application_seq"
@@ -28,6 +29,8 @@ class FsmConfig(models.Model):
     default_emptying_years = models.PositiveSmallIntegerField(
         _("default emptying frequency (years)"), default=3
     )
+    # state -> hours (null: no clock); states absent use workflow.SLA_HOURS.
+    sla_hours = models.JSONField(_("service level per state (hours)"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("FSM settings")
@@ -154,6 +157,25 @@ class ServiceProvider(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProviderMember(models.Model):
+    """A staff user who works for a service provider (sees only its jobs)."""
+
+    provider = models.ForeignKey(
+        ServiceProvider,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("service provider"),
+    )
+    user_id = models.PositiveIntegerField(_("user id"), unique=True)
+
+    class Meta:
+        verbose_name = _("service provider member")
+        verbose_name_plural = _("service provider members")
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}:{self.user_id}"
 
 
 class Employee(models.Model):
@@ -312,8 +334,55 @@ class EffluentTest(models.Model):
         ]
 
 
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    PHONE = "phone", _("By phone")
+    WALK_IN = "walk_in", _("Walk-in")
+
+
+class FeeMode(models.TextChoices):
+    PAID = "paid", _("Paid")
+    WAIVED = "waived", _("Waived")
+    PAY_ON_SERVICE = "pay_on_service", _("Pay on service")
+
+
+# Fee slabs apply to a holding type or a building use (the union, by value).
+PROPERTY_TYPES = list(
+    {
+        **dict(registry_choices.BuildingUse.choices),
+        **dict(registry_choices.HoldingType.choices),
+    }.items()
+)
+
+
+def _money(verbose_name):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+
+
+def _volume(verbose_name):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+
+
 class EmptyingApplication(models.Model):
     reference = models.CharField(_("reference number"), max_length=24, unique=True, editable=False)
+    # --- application
+    applied_by_channel = models.CharField(
+        _("applied by"), max_length=8, choices=Channel.choices, default=Channel.ONLINE
+    )
     holding = models.ForeignKey(
         "registry.Holding",
         null=True,
@@ -330,6 +399,8 @@ class EmptyingApplication(models.Model):
         related_name="+",
         verbose_name=_("building"),
     )
+    location = models.PointField(_("location"), srid=4326, null=True, blank=True)
+    address = models.CharField(_("address or landmark"), max_length=300, blank=True)
     containment = models.ForeignKey(
         Containment,
         null=True,
@@ -348,6 +419,42 @@ class EmptyingApplication(models.Model):
         db_index=True,
     )
     state_changed_at = models.DateTimeField(_("state changed"), null=True, blank=True)
+    # --- assessment (site visit)
+    site_visit_on = models.DateField(_("site visit date"), null=True, blank=True)
+    containment_confirmed = models.BooleanField(
+        _("containment confirmed on site"), null=True, blank=True
+    )
+    containment_registered = models.BooleanField(
+        _("containment registered at the visit"), default=False
+    )
+    access_notes = models.TextField(_("access notes"), blank=True)
+    road_width_ok = models.BooleanField(_("road wide enough for a truck"), null=True, blank=True)
+    vehicle_needed = models.ForeignKey(
+        Vehicle,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("vehicle needed"),
+    )
+    vehicle_capacity_needed_m3 = _volume(_("vehicle capacity needed (m³)"))
+    trips_estimated = models.PositiveSmallIntegerField(
+        _("trips estimated"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    estimated_volume_m3 = _volume(_("estimated volume (m³)"))
+    estimated_fee = _money(_("estimated fee (BDT)"))
+    plan = models.TextField(_("emptying plan"), blank=True)
+    assessed_by_id = models.PositiveIntegerField(_("assessed by user id"), null=True, blank=True)
+    # --- fee
+    fee_mode = models.CharField(
+        _("fee settlement"), max_length=16, choices=FeeMode.choices, blank=True
+    )
+    fee = _money(_("fee (BDT)"))
+    fee_receipt_number = models.CharField(_("fee receipt number"), max_length=40, blank=True)
+    fee_settled_by_id = models.PositiveIntegerField(
+        _("fee settled by user id"), null=True, blank=True
+    )
+    # --- scheduling
     provider = models.ForeignKey(
         ServiceProvider,
         null=True,
@@ -359,26 +466,46 @@ class EmptyingApplication(models.Model):
     vehicle = models.ForeignKey(
         Vehicle, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("vehicle")
     )
+    crew = models.ManyToManyField(
+        Employee, blank=True, related_name="applications", verbose_name=_("crew")
+    )
+    scheduled_for = models.DateField(_("scheduled for"), null=True, blank=True)
+    # Where the load goes (set at scheduling or emptying; confirmed at disposal).
     plant = models.ForeignKey(
         TreatmentPlant,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
+        related_name="applications",
         verbose_name=_("treatment plant"),
     )
-    scheduled_for = models.DateField(_("scheduled for"), null=True, blank=True)
-    estimated_volume_m3 = models.DecimalField(
-        _("estimated volume (m³)"), max_digits=8, decimal_places=2, null=True, blank=True
+    # --- emptying
+    emptied_volume_m3 = _volume(_("emptied volume (m³)"))
+    trips = models.PositiveSmallIntegerField(
+        _("trips"), null=True, blank=True, validators=[MinValueValidator(1)]
     )
-    fee = models.DecimalField(
-        _("fee (BDT)"), max_digits=10, decimal_places=2, null=True, blank=True
+    emptying_started_at = models.DateTimeField(_("emptying started"), null=True, blank=True)
+    emptying_ended_at = models.DateTimeField(_("emptying ended"), null=True, blank=True)
+    emptying_cost = _money(_("emptying cost (BDT)"))
+    emptying_receipt_number = models.CharField(
+        _("emptying receipt number"), max_length=40, blank=True
     )
-    emptied_volume_m3 = models.DecimalField(
-        _("emptied volume (m³)"), max_digits=8, decimal_places=2, null=True, blank=True
+    emptied_by_id = models.PositiveIntegerField(_("emptied by user id"), null=True, blank=True)
+    # --- disposal
+    disposed_volume_m3 = _volume(_("disposed volume (m³)"))
+    disposal_vehicle = models.ForeignKey(
+        Vehicle,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("vehicle at the plant"),
     )
-    disposed_volume_m3 = models.DecimalField(
-        _("disposed volume (m³)"), max_digits=8, decimal_places=2, null=True, blank=True
+    arrived_at = models.DateTimeField(_("arrived at the plant"), null=True, blank=True)
+    disposal_confirmed_by_id = models.PositiveIntegerField(
+        _("disposal confirmed by user id"), null=True, blank=True
     )
+    # --- feedback and side paths
     reason = models.TextField(_("reason"), blank=True)
     satisfaction = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"),
@@ -388,6 +515,7 @@ class EmptyingApplication(models.Model):
     )
     crew_wore_ppe = models.BooleanField(_("crew wore protective equipment"), null=True, blank=True)
     comments = models.TextField(_("comments"), blank=True)
+    # --- timestamps
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     assessed_at = models.DateTimeField(_("assessed"), null=True, blank=True)
     fee_settled_at = models.DateTimeField(_("fee settled"), null=True, blank=True)
@@ -395,6 +523,7 @@ class EmptyingApplication(models.Model):
     emptied_at = models.DateTimeField(_("emptied"), null=True, blank=True)
     disposed_at = models.DateTimeField(_("disposed"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    feedback_at = models.DateTimeField(_("feedback given"), null=True, blank=True)
     rejected_at = models.DateTimeField(_("rejected"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     sent_back_at = models.DateTimeField(_("sent back"), null=True, blank=True)
@@ -405,6 +534,140 @@ class EmptyingApplication(models.Model):
         ordering = ["-submitted_at"]
         verbose_name = _("emptying application")
         verbose_name_plural = _("emptying applications")
+        indexes = [models.Index(fields=["state", "state_changed_at"])]
 
     def __str__(self) -> str:
         return self.reference
+
+
+def emptying_photo_path(instance, filename: str) -> str:
+    """fsm/photos/<reference>/<kind>-<name> under the municipality's media."""
+    name = filename.rsplit("/", 1)[-1][-80:]
+    return f"fsm/photos/{instance.application.reference}/{instance.kind}-{name}"
+
+
+class EmptyingPhoto(models.Model):
+    class Kind(models.TextChoices):
+        SITE = "site", _("Site")
+        RECEIPT = "receipt", _("Receipt")
+
+    application = models.ForeignKey(
+        EmptyingApplication,
+        on_delete=models.CASCADE,
+        related_name="photos",
+        verbose_name=_("emptying application"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    image = models.FileField(_("photo"), upload_to=emptying_photo_path, max_length=255)
+    uploaded_by_id = models.PositiveIntegerField(_("uploaded by user id"), null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("emptying photo")
+        verbose_name_plural = _("emptying photos")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.kind}"
+
+
+class AssignmentHistory(models.Model):
+    """Every schedule, reassignment and provider decline of a job."""
+
+    class Action(models.TextChoices):
+        SCHEDULE = "schedule", _("Scheduled")
+        REASSIGN = "reassign", _("Reassigned")
+        DECLINE = "decline", _("Declined by the provider")
+
+    application = models.ForeignKey(
+        EmptyingApplication,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("emptying application"),
+    )
+    provider = models.ForeignKey(
+        ServiceProvider,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("service provider"),
+    )
+    vehicle = models.ForeignKey(
+        Vehicle,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("vehicle"),
+    )
+    scheduled_for = models.DateField(_("scheduled for"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    by_id = models.PositiveIntegerField(_("by user id"), null=True, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("assignment history entry")
+        verbose_name_plural = _("assignment history")
+
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.action}"
+
+
+class FeeSlab(models.Model):
+    """One row of this municipality's emptying fee table.
+
+    A slab applies to a property type (blank: any), to low-income households
+    or not (null: either), and to a volume band ``min <= volume < max``
+    (max null: no upper limit).  The most specific matching slab wins; see
+    ``backoffice.fsm.fees``."""
+
+    property_type = models.CharField(
+        _("property type"),
+        max_length=16,
+        blank=True,
+        choices=PROPERTY_TYPES,
+        help_text=_("Holding type or building use; blank applies to any."),
+    )
+    low_income = models.BooleanField(_("low-income"), null=True, blank=True)
+    min_volume_m3 = models.DecimalField(
+        _("from volume (m³)"),
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    max_volume_m3 = models.DecimalField(
+        _("below volume (m³)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    base_amount = models.DecimalField(
+        _("base fee (BDT)"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    per_m3_amount = models.DecimalField(
+        _("fee per m³ (BDT)"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    per_extra_trip_amount = models.DecimalField(
+        _("fee per extra trip (BDT)"),
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["property_type", "low_income", "min_volume_m3"]
+        verbose_name = _("fee slab")
+        verbose_name_plural = _("fee slabs")
+
+    def __str__(self) -> str:
+        return f"{self.property_type or '*'}/{self.low_income}/{self.min_volume_m3}"

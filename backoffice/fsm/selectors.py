@@ -1,43 +1,177 @@
-"""FSM reads: overdue jobs and containments due for emptying."""
+"""FSM reads: inbox counts, who sees which job, SLA due lists, due-for-emptying.
+
+Every selector runs in the connection's municipality schema; the SLA hours
+and "today" are that municipality's (``backoffice.fsm.sla``)."""
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from backoffice.fsm import workflow
-from backoffice.fsm.models import Containment, EmptyingApplication
+from backoffice.fsm import sla, workflow
+from backoffice.fsm.models import (
+    Containment,
+    EmptyingApplication,
+    ProviderMember,
+    TreatmentPlant,
+)
+from tenants.permissions import user_roles
+
+OFFICE_ROLES = frozenset({workflow.MANAGER, workflow.ADMIN})
 
 
 def application_sla_deadline(application: EmptyingApplication, *, sla_hours=None):
     """When the application's current state breaches its SLA (None: no clock)."""
-    hours = (sla_hours or workflow.SLA_HOURS).get(application.state)
-    if hours is None or application.state_changed_at is None:
-        return None
-    return application.state_changed_at + datetime.timedelta(hours=hours)
+    return sla.deadline(application.state, application.state_changed_at, hours=sla_hours)
+
+
+def _overdue_condition(now, hours: dict, *, prefix: str = "") -> Q:
+    condition = Q(pk__in=[])
+    for state, allowed in hours.items():
+        if allowed is not None and state not in workflow.FINAL_STATES:
+            condition |= Q(
+                **{
+                    f"{prefix}state": state,
+                    f"{prefix}state_changed_at__lt": now - datetime.timedelta(hours=allowed),
+                }
+            )
+    return condition
+
+
+def _due_soon_condition(now, hours: dict) -> Q:
+    """Not overdue yet but within the last quarter of the allowed time."""
+    condition = Q(pk__in=[])
+    for state, allowed in hours.items():
+        if allowed is not None and state not in workflow.FINAL_STATES:
+            late = now - datetime.timedelta(hours=allowed)
+            soon = now - datetime.timedelta(hours=allowed * (1 - sla.DUE_SOON_FRACTION))
+            condition |= Q(state=state, state_changed_at__gte=late, state_changed_at__lte=soon)
+    return condition
 
 
 def applications_overdue(*, now=None, sla_hours=None) -> QuerySet[EmptyingApplication]:
     """Open applications whose current state has outlived its SLA."""
     now = now or timezone.now()
-    condition = Q(pk__in=[])
-    for state, hours in (sla_hours or workflow.SLA_HOURS).items():
-        if hours is not None:
-            condition |= Q(state=state, state_changed_at__lt=now - datetime.timedelta(hours=hours))
-    return EmptyingApplication.objects.filter(condition)
+    hours = sla_hours if sla_hours is not None else sla.sla_hours()
+    return EmptyingApplication.objects.filter(_overdue_condition(now, hours))
 
 
-def applications_emptied_not_disposed() -> QuerySet[EmptyingApplication]:
-    """Emptied loads no treatment plant has confirmed yet."""
-    return EmptyingApplication.objects.filter(state=workflow.EMPTIED)
+def applications_emptied_not_disposed(*, older_than_hours: int | None = None, now=None):
+    """Emptied loads no treatment plant has confirmed yet (oldest first)."""
+    queryset = EmptyingApplication.objects.filter(state=workflow.EMPTIED)
+    if older_than_hours is not None:
+        now = now or timezone.now()
+        queryset = queryset.filter(emptied_at__lt=now - datetime.timedelta(hours=older_than_hours))
+    return queryset.select_related("provider", "vehicle", "plant").order_by("emptied_at", "pk")
 
 
 def containments_due(*, within_days: int, today=None, ward=None) -> QuerySet[Containment]:
     """Containments whose next emptying falls within ``within_days`` (or is past)."""
-    today = today or timezone.localdate()
+    today = today or sla.municipality_today()
     queryset = Containment.objects.filter(
         next_due_on__lte=today + datetime.timedelta(days=within_days)
     )
     if ward is not None:
         queryset = queryset.filter(buildings__ward=ward).distinct()
     return queryset.order_by("next_due_on", "code")
+
+
+def applications_for_user(user) -> QuerySet[EmptyingApplication]:
+    """The applications a staff user may see: the office all; a service
+    provider's staff only their provider's jobs; a caretaker only jobs emptied
+    or disposed at (or heading to) their plant; anyone else none."""
+    roles = user_roles(user)
+    queryset = EmptyingApplication.objects.all()
+    if roles & OFFICE_ROLES:
+        return queryset
+    visible = Q(pk__in=[])
+    if workflow.PROVIDER in roles:
+        visible |= Q(
+            Exists(
+                ProviderMember.objects.filter(user_id=user.pk, provider_id=OuterRef("provider_id"))
+            )
+        )
+    if workflow.CARETAKER in roles:
+        at_plant = Q(plant__in=TreatmentPlant.objects.filter(caretaker_id=user.pk))
+        visible |= at_plant & (
+            Q(state__in=[workflow.SCHEDULED, workflow.EMPTIED])
+            | Q(state=workflow.CLOSED, disposed_at__isnull=False)
+        )
+    return queryset.filter(visible)
+
+
+def application_visible(user, pk) -> EmptyingApplication | None:
+    """One application if ``user`` may see it (None otherwise)."""
+    return applications_for_user(user).filter(pk=pk).first()
+
+
+def plants_for_caretaker(user) -> QuerySet[TreatmentPlant]:
+    return TreatmentPlant.objects.filter(caretaker_id=getattr(user, "pk", None))
+
+
+def inbox_counts(*, now=None, sla_hours=None, queryset=None) -> dict[str, dict[str, int]]:
+    """Per state: {"total", "overdue", "due_soon"}, in one query.  Every state
+    of workflow.STATES is present (zeros included), in table order."""
+    now = now or timezone.now()
+    hours = sla_hours if sla_hours is not None else sla.sla_hours()
+    queryset = EmptyingApplication.objects.all() if queryset is None else queryset
+    rows = (
+        queryset.order_by()
+        .values("state")
+        .annotate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=_overdue_condition(now, hours)),
+            due_soon=Count("pk", filter=_due_soon_condition(now, hours)),
+        )
+    )
+    counts = {state: {"total": 0, "overdue": 0, "due_soon": 0} for state in workflow.STATES}
+    for row in rows:
+        counts[row["state"]] = {
+            "total": row["total"],
+            "overdue": row["overdue"],
+            "due_soon": row["due_soon"],
+        }
+    return counts
+
+
+def applications_in_state(
+    state: str | None = None, *, queryset=None, ward=None
+) -> QuerySet[EmptyingApplication]:
+    """An inbox page's rows, oldest state change first, with what the list
+    shows fetched in the same query."""
+    queryset = EmptyingApplication.objects.all() if queryset is None else queryset
+    if state:
+        queryset = queryset.filter(state=state)
+    if ward is not None:
+        queryset = queryset.filter(Q(building__ward=ward) | Q(holding__ward=ward))
+    return queryset.select_related(
+        "building", "holding", "containment", "provider", "vehicle", "plant"
+    ).order_by("state_changed_at", "pk")
+
+
+def applications_due(
+    *, now=None, sla_hours=None, ward=None, queryset=None, include_due_soon: bool = True
+) -> QuerySet[EmptyingApplication]:
+    """Open applications overdue (and, by default, due soon), most late first;
+    one query with the related rows a list shows.  ``ward`` filters by the
+    building's (else the holding's) ward."""
+    now = now or timezone.now()
+    hours = sla_hours if sla_hours is not None else sla.sla_hours()
+    condition = _overdue_condition(now, hours)
+    if include_due_soon:
+        condition |= _due_soon_condition(now, hours)
+    queryset = EmptyingApplication.objects.all() if queryset is None else queryset
+    return applications_in_state(queryset=queryset.filter(condition), ward=ward)
+
+
+def application_assignments(application: EmptyingApplication):
+    """The schedule / reassign / decline history, oldest first."""
+    return application.assignments.select_related("provider", "vehicle").order_by("at", "pk")
+
+
+def application_by_reference(reference: str, *, phone: str | None = None):
+    """The application with this reference (and applicant phone, when given)."""
+    queryset = EmptyingApplication.objects.filter(reference=reference.strip().upper())
+    if phone is not None:
+        queryset = queryset.filter(applicant_phone=phone)
+    return queryset.first()

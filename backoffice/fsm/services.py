@@ -4,6 +4,7 @@ Every workflow step goes through ``application_transition``: atomic, checked
 against ``workflow.TABLE`` for the actor's role, timestamped and audited."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -14,33 +15,75 @@ from backoffice.fsm import workflow
 from backoffice.fsm.models import (
     APPLICATION_SEQUENCE,
     CONTAINMENT_SEQUENCE,
+    AssignmentHistory,
+    Channel,
     Containment,
     ContainmentBuilding,
     EmptyingApplication,
+    EmptyingPhoto,
+    FeeMode,
     FsmConfig,
+    ProviderMember,
+    ServiceProvider,
+    Status,
+    TreatmentPlant,
 )
+from backoffice.fsm.sla import municipality_today
 from backoffice.registry.codes import bin_format
 from backoffice.registry.services import registry_config_get
 from tenants.audit.services import audit_event_record
 from tenants.permissions import user_roles
 
 # Fields each action may set on the application, beyond state and timestamps.
+# "crew" (employees) and "photos" ((kind, file) pairs) are handled apart.
+_INTAKE = (
+    "holding",
+    "building",
+    "containment",
+    "location",
+    "address",
+    "applicant_name",
+    "applicant_phone",
+    "applied_by_channel",
+)
+_ASSIGN = ("provider", "vehicle", "scheduled_for", "crew", "plant", "reason")
 ACTION_FIELDS: dict[str, tuple[str, ...]] = {
-    workflow.SUBMIT: ("holding", "building", "containment", "applicant_name", "applicant_phone"),
-    workflow.RESUBMIT: ("holding", "building", "containment", "applicant_name", "applicant_phone"),
+    workflow.SUBMIT: _INTAKE,
+    workflow.RESUBMIT: _INTAKE,
     workflow.SEND_BACK: ("reason",),
-    workflow.ASSESS: ("containment", "estimated_volume_m3", "fee"),
-    workflow.SETTLE_FEE: ("fee",),
-    workflow.SCHEDULE: ("provider", "vehicle", "scheduled_for"),
-    workflow.REASSIGN: ("provider", "vehicle", "scheduled_for"),
+    workflow.ASSESS: (
+        "containment",
+        "site_visit_on",
+        "containment_confirmed",
+        "containment_registered",
+        "access_notes",
+        "road_width_ok",
+        "vehicle_needed",
+        "vehicle_capacity_needed_m3",
+        "trips_estimated",
+        "estimated_volume_m3",
+        "estimated_fee",
+        "plan",
+    ),
+    workflow.SETTLE_FEE: ("fee_mode", "fee", "fee_receipt_number"),
+    workflow.SCHEDULE: _ASSIGN,
+    workflow.REASSIGN: _ASSIGN,
     workflow.DECLINE: ("reason",),
-    workflow.EMPTY: ("emptied_volume_m3",),
-    workflow.DISPOSE: ("plant", "disposed_volume_m3"),
+    workflow.EMPTY: (
+        "emptied_volume_m3",
+        "trips",
+        "emptying_started_at",
+        "emptying_ended_at",
+        "emptying_cost",
+        "emptying_receipt_number",
+        "plant",
+        "photos",
+    ),
+    workflow.DISPOSE: ("plant", "disposed_volume_m3", "disposal_vehicle", "arrived_at"),
     workflow.FEEDBACK: ("satisfaction", "crew_wore_ppe", "comments"),
     workflow.REJECT: ("reason",),
     workflow.CANCEL: ("reason",),
 }
-REASON_REQUIRED = frozenset({workflow.REJECT, workflow.SEND_BACK, workflow.DECLINE})
 
 
 def fsm_config_get() -> FsmConfig:
@@ -130,6 +173,10 @@ def containment_emptied(*, containment: Containment, on: datetime.date) -> Conta
     return containment
 
 
+REASON_REQUIRED = frozenset({workflow.REJECT, workflow.SEND_BACK, workflow.DECLINE})
+ASSIGNMENT_ACTIONS = frozenset({workflow.SCHEDULE, workflow.REASSIGN, workflow.DECLINE})
+
+
 def _set_fields(application: EmptyingApplication, action: str, data: dict) -> None:
     allowed = ACTION_FIELDS[action]
     unknown = sorted(set(data) - set(allowed))
@@ -148,27 +195,174 @@ def _role_check(actor, role: str, state: str, action: str) -> str:
     """The table decides for the role; staff must also hold it."""
     target = workflow.transition(state, action, role)
     if role != workflow.CITIZEN and role not in user_roles(actor):
-        raise workflow.TransitionError(state, action, role, "the actor does not hold this role")
+        raise workflow.TransitionError(state, action, role, workflow.ROLE_NOT_HELD)
     return target
 
 
+def provider_for_user(user) -> ServiceProvider | None:
+    """The service provider a staff user works for (None: none)."""
+    if getattr(user, "pk", None) is None:
+        return None
+    member = ProviderMember.objects.select_related("provider").filter(user_id=user.pk).first()
+    return member.provider if member else None
+
+
+def _owner_check(actor, role: str, application: EmptyingApplication, action: str) -> None:
+    """Providers act only on their own jobs, caretakers only at their plant."""
+    refuse = workflow.TransitionError(application.state, action, role, workflow.NOT_YOURS)
+    if role == workflow.PROVIDER:
+        if (
+            application.provider_id is None
+            or not ProviderMember.objects.filter(
+                user_id=getattr(actor, "pk", None), provider_id=application.provider_id
+            ).exists()
+        ):
+            raise refuse
+    elif role == workflow.CARETAKER:
+        plant = application.plant
+        if plant is None:
+            raise ValidationError({"plant": _("Choose the treatment plant.")})
+        if plant.caretaker_id is None or plant.caretaker_id != getattr(actor, "pk", None):
+            raise refuse
+
+
+def _user_id(actor):
+    return getattr(actor, "pk", None)
+
+
+def _check_intake(application: EmptyingApplication, role: str) -> None:
+    if application.building_id is None and application.holding_id is not None:
+        buildings = list(application.holding.buildings.all()[:2])
+        if len(buildings) == 1:
+            application.building = buildings[0]
+    if application.containment_id is None and application.building_id is not None:
+        containments = list(application.building.containments.all()[:2])
+        if len(containments) == 1:
+            application.containment = containments[0]
+    if not (application.holding_id or application.building_id or application.location):
+        raise ValidationError(_("Give a holding, a building or the location of the containment."))
+    if role == workflow.CITIZEN:
+        if application.applied_by_channel != Channel.ONLINE:
+            raise ValidationError({"applied_by_channel": _("Citizens apply online.")})
+        if not application.applicant_phone.strip():
+            raise ValidationError({"applicant_phone": _("Give a phone number.")})
+    elif application.applied_by_channel == Channel.ONLINE:
+        application.applied_by_channel = Channel.PHONE
+
+
+def _check_assess(application: EmptyingApplication, actor) -> None:
+    application.assessed_by_id = _user_id(actor)
+    if application.site_visit_on is None:
+        application.site_visit_on = timezone.localdate()
+    if application.estimated_fee is None:
+        from backoffice.fsm.fees import fee_estimate
+
+        application.estimated_fee = fee_estimate(
+            holding=application.holding,
+            building=application.building,
+            containment=application.containment,
+            volume_m3=application.estimated_volume_m3,
+            trips=application.trips_estimated,
+        ).amount
+
+
+def _check_fee(application: EmptyingApplication, actor) -> None:
+    mode = application.fee_mode
+    if mode not in FeeMode.values:
+        raise ValidationError({"fee_mode": _("Choose how the fee is settled.")})
+    if mode == FeeMode.WAIVED:
+        application.fee = Decimal("0.00")
+    elif application.fee is None:
+        application.fee = application.estimated_fee
+    if mode != FeeMode.WAIVED and application.fee is None:
+        raise ValidationError({"fee": _("Give the fee amount.")})
+    if mode == FeeMode.PAID and not application.fee_receipt_number.strip():
+        raise ValidationError({"fee_receipt_number": _("Give the receipt number.")})
+    application.fee_settled_by_id = _user_id(actor)
+
+
+def _check_assignment(application: EmptyingApplication, crew) -> None:
+    provider = application.provider
+    if provider is None:
+        raise ValidationError({"provider": _("Choose a service provider.")})
+    if provider.status != Status.ACTIVE:
+        raise ValidationError({"provider": _("This service provider is not active.")})
+    if application.scheduled_for is None:
+        raise ValidationError({"scheduled_for": _("Give the date of the emptying.")})
+    if application.vehicle_id is not None and application.vehicle.provider_id != provider.pk:
+        raise ValidationError({"vehicle": _("The vehicle belongs to another service provider.")})
+    if crew is not None and any(e.provider_id != provider.pk for e in crew):
+        raise ValidationError({"crew": _("The crew must work for the chosen service provider.")})
+
+
+def _check_emptying(application: EmptyingApplication, actor) -> None:
+    if application.emptied_volume_m3 is None:
+        raise ValidationError({"emptied_volume_m3": _("Give the volume emptied.")})
+    if application.trips is None:
+        application.trips = 1
+    started, ended = application.emptying_started_at, application.emptying_ended_at
+    if started and ended and ended < started:
+        raise ValidationError({"emptying_ended_at": _("The end is before the start.")})
+    application.emptied_by_id = _user_id(actor)
+
+
+def _check_disposal(application: EmptyingApplication, actor, now) -> None:
+    if application.disposed_volume_m3 is None:
+        raise ValidationError({"disposed_volume_m3": _("Give the volume received.")})
+    if application.disposal_vehicle_id is None:
+        application.disposal_vehicle_id = application.vehicle_id
+    if application.arrived_at is None:
+        application.arrived_at = now
+    application.disposal_confirmed_by_id = _user_id(actor)
+    application.disposed_at = now
+
+
+def _check_feedback(application: EmptyingApplication, role: str, action: str, now) -> None:
+    if application.feedback_at is not None:
+        raise workflow.TransitionError(application.state, action, role, workflow.FEEDBACK_GIVEN)
+    if application.satisfaction is None:
+        raise ValidationError({"satisfaction": _("Give a rating from 1 to 5.")})
+    application.feedback_at = now
+
+
+def _photo_save(application: EmptyingApplication, photos, actor) -> None:
+    for item in photos or ():
+        kind, upload = item if isinstance(item, tuple | list) else (item["kind"], item["image"])
+        photo = EmptyingPhoto(application=application, kind=kind, uploaded_by_id=_user_id(actor))
+        photo.image.save(upload.name, upload, save=False)
+        photo.full_clean()
+        photo.save()
+
+
 @transaction.atomic
-def application_submit(*, actor, role: str, **data) -> EmptyingApplication:
-    """A new application (citizen online, or staff for phone and walk-in)."""
+def application_submit(
+    *, actor, role: str, channel: str | None = None, **data
+) -> EmptyingApplication:
+    """A new application: a citizen online (actor None, phone proved by OTP),
+    or staff for phone and walk-in (``channel``).  Needs a holding, a building
+    or a location; the building and containment follow from the holding when
+    there is only one."""
     _role_check(actor, role, workflow.INITIAL, workflow.SUBMIT)
     now = timezone.now()
     application = EmptyingApplication(reference=application_reference_allocate())
+    if channel is not None:
+        data["applied_by_channel"] = channel
     _set_fields(application, workflow.SUBMIT, data)
+    _check_intake(application, role)
     application.state = workflow.SUBMITTED
     application.submitted_at = application.state_changed_at = now
-    application.created_by_id = getattr(actor, "pk", None)
+    application.created_by_id = _user_id(actor)
     application.full_clean()
     application.save()
     audit_event_record(
         actor=actor,
         action="fsm.application.submit",
         obj=application,
-        data={"reference": application.reference, "role": role},
+        data={
+            "reference": application.reference,
+            "role": role,
+            "channel": application.applied_by_channel,
+        },
     )
     return application
 
@@ -177,23 +371,286 @@ def application_submit(*, actor, role: str, **data) -> EmptyingApplication:
 def application_transition(
     *, actor, role: str, application: EmptyingApplication, action: str, **data
 ) -> EmptyingApplication:
-    """Take ``action`` as ``role``; raises workflow.TransitionError when refused."""
-    application = EmptyingApplication.objects.select_for_update().get(pk=application.pk)
+    """Take ``action`` as ``role``; raises workflow.TransitionError when refused
+    (show ``workflow.refusal_message(error)``) and ValidationError for bad data."""
+    application = (
+        EmptyingApplication.objects.select_for_update(of=("self",))
+        .select_related("provider", "plant", "vehicle")
+        .get(pk=application.pk)
+    )
     before = application.state
     target = _role_check(actor, role, before, action)
+    crew = data.pop("crew", None) if "crew" in ACTION_FIELDS[action] else None
+    photos = data.pop("photos", None) if "photos" in ACTION_FIELDS[action] else None
+    previous_provider_id = application.provider_id
     _set_fields(application, action, data)
+    _owner_check(actor, role, application, action)
     now = timezone.now()
-    application.state = target
-    application.state_changed_at = now
-    setattr(application, f"{target}_at", now)
+    if action in (workflow.SUBMIT, workflow.RESUBMIT):
+        _check_intake(application, role)
+    elif action == workflow.ASSESS:
+        _check_assess(application, actor)
+    elif action == workflow.SETTLE_FEE:
+        _check_fee(application, actor)
+    elif action in (workflow.SCHEDULE, workflow.REASSIGN):
+        _check_assignment(application, crew)
+    elif action == workflow.EMPTY:
+        _check_emptying(application, actor)
+    elif action == workflow.DISPOSE:
+        _check_disposal(application, actor, now)
+    elif action == workflow.FEEDBACK:
+        _check_feedback(application, role, action, now)
+    if action != workflow.FEEDBACK:
+        application.state = target
+        application.state_changed_at = now
+        setattr(application, f"{target}_at", now)
     application.full_clean()
     application.save()
-    if action == workflow.EMPTY and application.containment_id:
-        containment_emptied(containment=application.containment, on=timezone.localdate(now))
+    if crew is not None:
+        application.crew.set(crew)
+    elif action == workflow.REASSIGN and application.provider_id != previous_provider_id:
+        application.crew.clear()
+    if action in ASSIGNMENT_ACTIONS:
+        AssignmentHistory.objects.create(
+            application=application,
+            provider_id=application.provider_id,
+            vehicle_id=application.vehicle_id,
+            scheduled_for=application.scheduled_for,
+            action=action,
+            reason=application.reason if action != workflow.SCHEDULE else "",
+            by_id=_user_id(actor),
+            at=now,
+        )
+    if action == workflow.EMPTY:
+        _photo_save(application, photos, actor)
+        if application.containment_id:
+            containment_emptied(containment=application.containment, on=municipality_today(now))
     audit_event_record(
         actor=actor,
         action=f"fsm.application.{action}",
         obj=application,
-        data={"from": before, "to": target, "role": role},
+        data={"from": before, "to": application.state, "role": role},
     )
     return application
+
+
+# --- one function per step, for views (all go through application_transition)
+
+
+def application_resubmit(*, actor, role: str, application, **data) -> EmptyingApplication:
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.RESUBMIT, **data
+    )
+
+
+def application_send_back(*, actor, role: str, application, reason: str):
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.SEND_BACK, reason=reason
+    )
+
+
+def application_reject(*, actor, role: str, application, reason: str):
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.REJECT, reason=reason
+    )
+
+
+@transaction.atomic
+def application_assess(
+    *,
+    actor,
+    role: str,
+    application,
+    register_containment: dict | None = None,
+    **data,
+) -> EmptyingApplication:
+    """Record the site visit.  ``register_containment`` (fields for
+    ``containment_create``) registers a containment found on site, served by
+    the application's building.  Without ``estimated_fee`` the fee table
+    gives it."""
+    if register_containment is not None:
+        building = application.building
+        fields = dict(register_containment)
+        if building is not None:
+            fields.setdefault("responsible_building", building)
+        if application.location is not None:
+            fields.setdefault("location", application.location)
+        data["containment"] = containment_create(actor=actor, **fields)
+        data["containment_registered"] = True
+        data.setdefault("containment_confirmed", True)
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.ASSESS, **data
+    )
+
+
+def application_fee_settle(
+    *, actor, role: str, application, mode: str, amount=None, receipt_number: str = ""
+) -> EmptyingApplication:
+    """Paid (receipt number needed), waived (amount 0) or pay-on-service;
+    the amount defaults to the estimated fee."""
+    return application_transition(
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.SETTLE_FEE,
+        fee_mode=mode,
+        fee=amount,
+        fee_receipt_number=receipt_number,
+    )
+
+
+def application_schedule(
+    *, actor, role: str, application, provider, scheduled_for, vehicle=None, crew=None, plant=None
+) -> EmptyingApplication:
+    data = {"provider": provider, "scheduled_for": scheduled_for, "vehicle": vehicle}
+    if crew is not None:
+        data["crew"] = list(crew)
+    if plant is not None:
+        data["plant"] = plant
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.SCHEDULE, **data
+    )
+
+
+def application_reassign(
+    *,
+    actor,
+    role: str,
+    application,
+    provider,
+    scheduled_for,
+    vehicle=None,
+    crew=None,
+    plant=None,
+    reason: str = "",
+) -> EmptyingApplication:
+    data = {
+        "provider": provider,
+        "scheduled_for": scheduled_for,
+        "vehicle": vehicle,
+        "reason": reason,
+    }
+    if crew is not None:
+        data["crew"] = list(crew)
+    if plant is not None:
+        data["plant"] = plant
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.REASSIGN, **data
+    )
+
+
+def application_decline(*, actor, role: str = workflow.PROVIDER, application, reason: str):
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.DECLINE, reason=reason
+    )
+
+
+def application_empty(
+    *,
+    actor,
+    role: str = workflow.PROVIDER,
+    application,
+    volume_m3,
+    trips: int | None = None,
+    started_at=None,
+    ended_at=None,
+    cost=None,
+    receipt_number: str = "",
+    photos=(),
+    plant=None,
+) -> EmptyingApplication:
+    """``photos``: (kind, uploaded file) pairs, kind "site" or "receipt"."""
+    data = {
+        "emptied_volume_m3": volume_m3,
+        "trips": trips,
+        "emptying_started_at": started_at,
+        "emptying_ended_at": ended_at,
+        "emptying_cost": cost,
+        "emptying_receipt_number": receipt_number,
+        "photos": list(photos),
+    }
+    if plant is not None:
+        data["plant"] = plant
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.EMPTY, **data
+    )
+
+
+def application_dispose(
+    *,
+    actor,
+    role: str = workflow.CARETAKER,
+    application,
+    plant,
+    volume_m3,
+    vehicle=None,
+    arrived_at=None,
+) -> EmptyingApplication:
+    """The caretaker confirms the load at their plant: this closes the job."""
+    return application_transition(
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.DISPOSE,
+        plant=plant,
+        disposed_volume_m3=volume_m3,
+        disposal_vehicle=vehicle,
+        arrived_at=arrived_at,
+    )
+
+
+def application_feedback(
+    *,
+    actor,
+    role: str = workflow.CITIZEN,
+    application,
+    satisfaction: int,
+    crew_wore_ppe: bool | None = None,
+    comments: str = "",
+) -> EmptyingApplication:
+    """Once, after closing (citizen, or the office for feedback by phone)."""
+    return application_transition(
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.FEEDBACK,
+        satisfaction=satisfaction,
+        crew_wore_ppe=crew_wore_ppe,
+        comments=comments,
+    )
+
+
+def application_cancel(*, actor, role: str, application, reason: str = "") -> EmptyingApplication:
+    """Citizens cancel while submitted, sent back or assessed; the office
+    until the emptying."""
+    return application_transition(
+        actor=actor, role=role, application=application, action=workflow.CANCEL, reason=reason
+    )
+
+
+@transaction.atomic
+def provider_member_add(*, actor, provider: ServiceProvider, user) -> ProviderMember:
+    """Link a staff user to the provider they work for (one provider each)."""
+    member, _created = ProviderMember.objects.update_or_create(
+        user_id=user.pk, defaults={"provider": provider}
+    )
+    audit_event_record(
+        actor=actor,
+        action="fsm.provider.member",
+        obj=provider,
+        data={"user_id": user.pk},
+    )
+    return member
+
+
+@transaction.atomic
+def plant_caretaker_set(*, actor, plant: TreatmentPlant, user) -> TreatmentPlant:
+    plant.caretaker_id = _user_id(user)
+    plant.save(update_fields=["caretaker_id"])
+    audit_event_record(
+        actor=actor,
+        action="fsm.plant.caretaker",
+        obj=plant,
+        data={"user_id": plant.caretaker_id},
+    )
+    return plant

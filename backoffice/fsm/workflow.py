@@ -23,7 +23,6 @@ FEE_SETTLED = "fee_settled"
 SCHEDULED = "scheduled"
 PROVIDER_DECLINED = "provider_declined"
 EMPTIED = "emptied"
-DISPOSED = "disposed"
 CLOSED = "closed"
 REJECTED = "rejected"
 CANCELLED = "cancelled"
@@ -36,11 +35,11 @@ STATES: dict[str, object] = {
     SCHEDULED: _("Scheduled"),
     PROVIDER_DECLINED: _("Declined by the service provider"),
     EMPTIED: _("Emptied"),
-    DISPOSED: _("Disposed at a treatment plant"),
-    CLOSED: _("Closed with feedback"),
+    CLOSED: _("Closed"),
     REJECTED: _("Rejected"),
     CANCELLED: _("Cancelled"),
 }
+# The job is over in these states (no SLA clock); only feedback follows CLOSED.
 FINAL_STATES = frozenset({CLOSED, REJECTED, CANCELLED})
 
 # Actions
@@ -107,8 +106,11 @@ TABLE: dict[tuple[str, str], Rule] = {
     (SCHEDULED, CANCEL): Rule(OFFICE, CANCELLED),
     (PROVIDER_DECLINED, REASSIGN): Rule(OFFICE, SCHEDULED),
     (PROVIDER_DECLINED, CANCEL): Rule(OFFICE, CANCELLED),
-    (EMPTIED, DISPOSE): Rule(frozenset({CARETAKER}), DISPOSED),
-    (DISPOSED, FEEDBACK): Rule(frozenset({CITIZEN}), CLOSED),
+    # The caretaker's confirmation of the disposal closes the job.
+    (EMPTIED, DISPOSE): Rule(frozenset({CARETAKER}), CLOSED),
+    # Feedback comes after closing (the office records it when given by phone);
+    # the state stays CLOSED and services allow it once.
+    (CLOSED, FEEDBACK): Rule(frozenset({CITIZEN}) | OFFICE, CLOSED),
 }
 
 # Default service level per state, in hours (None: no clock runs).
@@ -120,10 +122,31 @@ SLA_HOURS: dict[str, int | None] = {
     SCHEDULED: 72,
     PROVIDER_DECLINED: 24,
     EMPTIED: 12,
-    DISPOSED: 168,
     CLOSED: None,
     REJECTED: None,
     CANCELLED: None,
+}
+
+
+# Reasons a transition is refused (TransitionError.reason).
+UNKNOWN_STATE = "unknown state"
+UNKNOWN_ACTION = "unknown action"
+NOT_AVAILABLE = "action not available in this state"
+ROLE_REFUSED = "role may not take this action"
+ROLE_NOT_HELD = "the actor does not hold this role"
+NOT_YOURS = "the job is not assigned to the actor"
+FEEDBACK_GIVEN = "feedback already given"
+CHANGED = "the application changed meanwhile"
+
+REFUSALS: dict[str, object] = {
+    UNKNOWN_STATE: _("This application is in an unknown state."),
+    UNKNOWN_ACTION: _("This action is unknown."),
+    NOT_AVAILABLE: _("This cannot be done in the application's current state."),
+    ROLE_REFUSED: _("Your role may not do this."),
+    ROLE_NOT_HELD: _("You do not hold the role this needs."),
+    NOT_YOURS: _("This job is not assigned to you."),
+    FEEDBACK_GIVEN: _("Feedback has already been given for this application."),
+    CHANGED: _("Someone changed this application meanwhile; reload and try again."),
 }
 
 
@@ -134,18 +157,27 @@ class TransitionError(Exception):
         self.state, self.action, self.role, self.reason = state, action, role, reason
         super().__init__(f"{action!r} from state {state!r} by role {role!r} refused: {reason}")
 
+    @property
+    def message(self) -> str:
+        return refusal_message(self)
+
+
+def refusal_message(error: TransitionError) -> str:
+    """A translated sentence for the user, in the active language."""
+    return str(REFUSALS.get(error.reason, _("This action is not allowed.")))
+
 
 def transition(state: str, action: str, role: str) -> str:
     """The state an application reaches when ``role`` takes ``action`` in ``state``."""
     if state not in STATES and state != INITIAL:
-        raise TransitionError(state, action, role, "unknown state")
+        raise TransitionError(state, action, role, UNKNOWN_STATE)
     if action not in ACTIONS:
-        raise TransitionError(state, action, role, "unknown action")
+        raise TransitionError(state, action, role, UNKNOWN_ACTION)
     rule = TABLE.get((state, action))
     if rule is None:
-        raise TransitionError(state, action, role, "action not available in this state")
+        raise TransitionError(state, action, role, NOT_AVAILABLE)
     if role not in rule.roles:
-        raise TransitionError(state, action, role, "role may not take this action")
+        raise TransitionError(state, action, role, ROLE_REFUSED)
     return rule.target
 
 

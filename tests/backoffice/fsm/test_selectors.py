@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.gis.geos import Point
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -18,7 +19,9 @@ def in_a(tenant_a):
 
 
 def test_overdue_follows_the_sla_of_the_current_state(in_a):
-    app = services.application_submit(actor=None, role=wf.CITIZEN)
+    app = services.application_submit(
+        actor=None, role=wf.CITIZEN, location=Point(89.55, 22.82, srid=4326), applicant_phone="1"
+    )
     now = timezone.now()
     assert selectors.application_sla_deadline(app) == app.state_changed_at + datetime.timedelta(
         hours=wf.SLA_HOURS[wf.SUBMITTED]

@@ -54,10 +54,14 @@ def setup_tenant(tenant) -> dict:
         location=Point(89.50, 22.80, srid=4326),
         capacity_m3_per_day=Decimal("60"),
     )
+    provider_user = staff_user(tenant, "service_provider")
+    services.provider_member_add(actor=manager, provider=provider, user=provider_user)
+    caretaker = staff_user(tenant, "caretaker")
+    services.plant_caretaker_set(actor=manager, plant=plant, user=caretaker)
     return {
         "manager": manager,
-        "provider_user": staff_user(tenant, "service_provider"),
-        "caretaker": staff_user(tenant, "caretaker"),
+        "provider_user": provider_user,
+        "caretaker": caretaker,
         "building": building,
         "holding": holding,
         "containment": containment,
@@ -93,6 +97,15 @@ def test_containment_id_comes_from_the_sequence_in_the_municipality_format(in_a)
     assert second.next_due_on is None
 
 
+def citizen_data(ctx) -> dict:
+    return {
+        "actor": None,
+        "role": wf.CITIZEN,
+        "holding": ctx["holding"],
+        "applicant_phone": "+8801711000000",
+    }
+
+
 def run_to_emptied(ctx) -> EmptyingApplication:
     citizen = None
     app = services.application_submit(
@@ -110,9 +123,16 @@ def run_to_emptied(ctx) -> EmptyingApplication:
         action=wf.ASSESS,
         containment=ctx["containment"],
         estimated_volume_m3=Decimal("4"),
-        fee=Decimal("1500"),
+        estimated_fee=Decimal("1500"),
     )
-    app = step(actor=ctx["manager"], role="fsm_manager", application=app, action=wf.SETTLE_FEE)
+    app = step(
+        actor=ctx["manager"],
+        role="fsm_manager",
+        application=app,
+        action=wf.SETTLE_FEE,
+        fee_mode="paid",
+        fee_receipt_number="R-1",
+    )
     app = step(
         actor=ctx["manager"],
         role="fsm_manager",
@@ -141,6 +161,8 @@ def test_happy_path_submitted_to_closed(in_a):
         plant=in_a["plant"],
         disposed_volume_m3=Decimal("3.8"),
     )
+    assert app.state == wf.CLOSED and app.feedback_at is None
+    assert app.disposed_at == app.closed_at == app.state_changed_at
     app = services.application_transition(
         actor=None,
         role=wf.CITIZEN,
@@ -150,7 +172,7 @@ def test_happy_path_submitted_to_closed(in_a):
         crew_wore_ppe=True,
     )
     app.refresh_from_db()
-    assert app.state == wf.CLOSED
+    assert app.state == wf.CLOSED and app.feedback_at is not None
     for state in (
         "submitted",
         "assessed",
@@ -159,6 +181,7 @@ def test_happy_path_submitted_to_closed(in_a):
         "emptied",
         "disposed",
         "closed",
+        "feedback",
     ):
         assert getattr(app, f"{state}_at") is not None, state
     actions = list(
@@ -182,7 +205,9 @@ def test_emptying_updates_the_containment(in_a):
 
 
 def test_rejection_needs_a_reason(in_a):
-    app = services.application_submit(actor=in_a["manager"], role="fsm_manager")
+    app = services.application_submit(
+        actor=in_a["manager"], role="fsm_manager", holding=in_a["holding"]
+    )
     with pytest.raises(ValidationError):
         services.application_transition(
             actor=in_a["manager"], role="fsm_manager", application=app, action=wf.REJECT
@@ -200,7 +225,7 @@ def test_rejection_needs_a_reason(in_a):
 
 
 def test_citizen_cancels(in_a):
-    app = services.application_submit(actor=None, role=wf.CITIZEN)
+    app = services.application_submit(**citizen_data(in_a))
     app = services.application_transition(
         actor=None, role=wf.CITIZEN, application=app, action=wf.CANCEL
     )
@@ -208,7 +233,7 @@ def test_citizen_cancels(in_a):
 
 
 def test_role_refused_changes_nothing(in_a):
-    app = services.application_submit(actor=None, role=wf.CITIZEN)
+    app = services.application_submit(**citizen_data(in_a))
     with pytest.raises(wf.TransitionError):
         services.application_transition(
             actor=in_a["provider_user"], role="service_provider", application=app, action=wf.ASSESS
@@ -221,19 +246,19 @@ def test_role_refused_changes_nothing(in_a):
 
 
 def test_staff_must_hold_the_role_they_act_in(in_a):
-    app = services.application_submit(actor=None, role=wf.CITIZEN)
+    app = services.application_submit(**citizen_data(in_a))
     with pytest.raises(wf.TransitionError, match="does not hold"):
         services.application_transition(
             actor=in_a["provider_user"], role="fsm_manager", application=app, action=wf.ASSESS
         )
     with pytest.raises(wf.TransitionError, match="does not hold"):
-        services.application_submit(actor=None, role="fsm_manager")
+        services.application_submit(actor=None, role="fsm_manager", holding=in_a["holding"])
     app.refresh_from_db()
     assert app.state == wf.SUBMITTED
 
 
 def test_action_cannot_set_foreign_fields(in_a):
-    app = services.application_submit(actor=None, role=wf.CITIZEN)
+    app = services.application_submit(**citizen_data(in_a))
     with pytest.raises(ValidationError):
         services.application_transition(
             actor=None, role=wf.CITIZEN, application=app, action=wf.CANCEL, fee=Decimal("0")
@@ -254,7 +279,9 @@ def test_effluent_test_checked_against_standards(in_a):
 def test_two_tenants_are_isolated(tenant_a, tenant_b):
     with schema_context(tenant_a.schema_name):
         ctx = setup_tenant(tenant_a)
-        services.application_submit(actor=None, role=wf.CITIZEN, holding=ctx["holding"])
+        services.application_submit(
+            actor=None, role=wf.CITIZEN, holding=ctx["holding"], applicant_phone="+8801711000000"
+        )
         code_a = ctx["containment"].code
     with schema_context(tenant_b.schema_name):
         assert not Containment.objects.exists()

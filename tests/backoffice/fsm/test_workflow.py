@@ -32,8 +32,8 @@ EXPECTED = {
     ("scheduled", "cancel"): (OFFICE, "cancelled"),
     ("provider_declined", "reassign"): (OFFICE, "scheduled"),
     ("provider_declined", "cancel"): (OFFICE, "cancelled"),
-    ("emptied", "dispose"): ({"caretaker"}, "disposed"),
-    ("disposed", "feedback"): (C, "closed"),
+    ("emptied", "dispose"): ({"caretaker"}, "closed"),
+    ("closed", "feedback"): (C | OFFICE, "closed"),
 }
 
 CASES = list(itertools.product(ALL_STATES, wf.ACTIONS, ROLE_SLUGS))
@@ -54,10 +54,20 @@ def test_every_state_action_role(state, action, role):
         assert info.value.state == state and info.value.action == action
 
 
-def test_final_states_have_no_exit():
+def test_final_states_have_no_exit_but_feedback_after_closing():
     for state in wf.FINAL_STATES:
         for role in ROLE_SLUGS:
-            assert wf.actions_for(state, role) == []
+            actions = wf.actions_for(state, role)
+            if state == wf.CLOSED and role in C | OFFICE:
+                assert actions == [wf.FEEDBACK]
+                assert wf.transition(state, wf.FEEDBACK, role) == wf.CLOSED
+            else:
+                assert actions == []
+
+
+def test_there_is_no_disposed_state():
+    assert "disposed" not in wf.STATES
+    assert wf.transition(wf.EMPTIED, wf.DISPOSE, "caretaker") == wf.CLOSED
 
 
 def test_unknown_state_and_action_refused():
@@ -76,3 +86,30 @@ def test_every_state_has_an_sla_entry_and_is_reachable():
 def test_viewer_can_do_nothing():
     for state in ALL_STATES:
         assert wf.actions_for(state, "viewer") == []
+
+
+def test_refusal_messages_are_translated():
+    from django.utils import translation
+
+    try:
+        wf.transition(wf.SUBMITTED, wf.DISPOSE, "caretaker")
+    except wf.TransitionError as error:
+        refused = error
+    assert refused.reason == wf.NOT_AVAILABLE
+    with translation.override("en"):
+        english = wf.refusal_message(refused)
+    with translation.override("bn"):
+        bangla = wf.refusal_message(refused)
+    assert english == "This cannot be done in the application's current state."
+    assert bangla and bangla != english
+    assert set(wf.REFUSALS) >= {
+        wf.UNKNOWN_STATE,
+        wf.UNKNOWN_ACTION,
+        wf.NOT_AVAILABLE,
+        wf.ROLE_REFUSED,
+        wf.ROLE_NOT_HELD,
+        wf.NOT_YOURS,
+        wf.FEEDBACK_GIVEN,
+    }
+    unknown = wf.TransitionError("x", "y", "z", "something else")
+    assert wf.refusal_message(unknown) == str(wf.REFUSALS.get("", "This action is not allowed."))

@@ -1,0 +1,118 @@
+"""Service levels per state, in the municipality's own clock.
+
+Hours come from ``FsmConfig.sla_hours`` (state -> hours, null for no clock)
+over the defaults in ``workflow.SLA_HOURS``.  Deadlines are instants
+(timezone-aware); "today" and day boundaries are the municipality's
+(``Municipality.timezone`` of the connection's tenant), not the server's.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.fsm import workflow
+
+# The last quarter of the allowed time is "due soon".
+DUE_SOON_FRACTION = 0.25
+
+OK = "ok"
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+BANDS: dict[str, object] = {
+    OK: _("On time"),
+    DUE_SOON: _("Due soon"),
+    OVERDUE: _("Overdue"),
+}
+
+
+def municipality_timezone() -> datetime.tzinfo:
+    """The time zone of the municipality the connection serves."""
+    name = getattr(connection.tenant, "timezone", None) or settings.TIME_ZONE
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def municipality_today(now: datetime.datetime | None = None) -> datetime.date:
+    """The municipality's calendar date at ``now``."""
+    return timezone.localtime(now or timezone.now(), municipality_timezone()).date()
+
+
+def municipality_day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight starting ``day`` in the municipality (an aware instant)."""
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=municipality_timezone())
+
+
+def sla_hours(config=None) -> dict[str, int | None]:
+    """Hours per state for this municipality: configured values over defaults."""
+    if config is None:
+        from backoffice.fsm.models import FsmConfig
+
+        config = FsmConfig.objects.first()
+    hours = dict(workflow.SLA_HOURS)
+    for state, value in ((config.sla_hours if config else None) or {}).items():
+        if state in hours and state not in workflow.FINAL_STATES:
+            hours[state] = None if value in (None, "") else int(value)
+    return hours
+
+
+def sla_hours_validate(value: dict) -> dict[str, int | None]:
+    """Clean a submitted state -> hours mapping (for the settings form)."""
+    from django.core.exceptions import ValidationError
+
+    cleaned: dict[str, int | None] = {}
+    for state, hours in (value or {}).items():
+        if state not in workflow.STATES or state in workflow.FINAL_STATES:
+            raise ValidationError(_("Unknown or final state: %(state)s"), params={"state": state})
+        if hours in (None, ""):
+            cleaned[state] = None
+            continue
+        try:
+            number = int(hours)
+        except (TypeError, ValueError):
+            number = -1
+        if not 1 <= number <= 24 * 365:
+            raise ValidationError(_("Hours must be a whole number from 1 to 8760."))
+        cleaned[state] = number
+    return cleaned
+
+
+def deadline(state: str, changed_at, *, hours: dict | None = None):
+    """When ``state`` entered at ``changed_at`` breaches its SLA (None: no clock)."""
+    allowed = (hours if hours is not None else sla_hours()).get(state)
+    if allowed is None or changed_at is None:
+        return None
+    return changed_at + datetime.timedelta(hours=allowed)
+
+
+@dataclass(frozen=True)
+class Due:
+    band: str  # OK, DUE_SOON or OVERDUE; "" when no clock runs
+    deadline: datetime.datetime | None
+
+    @property
+    def label(self) -> str:
+        return str(BANDS.get(self.band, ""))
+
+
+def due(state: str, changed_at, *, now=None, hours: dict | None = None) -> Due:
+    """The inbox colour band: overdue past the deadline, due soon in its last 25%."""
+    hours = hours if hours is not None else sla_hours()
+    limit = deadline(state, changed_at, hours=hours)
+    if limit is None:
+        return Due("", None)
+    now = now or timezone.now()
+    if now >= limit:
+        return Due(OVERDUE, limit)
+    soon_from = limit - datetime.timedelta(hours=hours[state] * DUE_SOON_FRACTION)
+    return Due(DUE_SOON if now >= soon_from else OK, limit)
+
+
+def application_due(application, *, now=None, hours: dict | None = None) -> Due:
+    return due(application.state, application.state_changed_at, now=now, hours=hours)
