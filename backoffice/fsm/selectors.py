@@ -26,13 +26,14 @@ def application_sla_deadline(application: EmptyingApplication, *, sla_hours=None
 
 
 def _overdue_condition(now, hours: dict, *, prefix: str = "") -> Q:
+    """At or past the deadline (as ``sla.due``)."""
     condition = Q(pk__in=[])
     for state, allowed in hours.items():
         if allowed is not None and state not in workflow.FINAL_STATES:
             condition |= Q(
                 **{
                     f"{prefix}state": state,
-                    f"{prefix}state_changed_at__lt": now - datetime.timedelta(hours=allowed),
+                    f"{prefix}state_changed_at__lte": now - datetime.timedelta(hours=allowed),
                 }
             )
     return condition
@@ -45,7 +46,7 @@ def _due_soon_condition(now, hours: dict) -> Q:
         if allowed is not None and state not in workflow.FINAL_STATES:
             late = now - datetime.timedelta(hours=allowed)
             soon = now - datetime.timedelta(hours=allowed * (1 - sla.DUE_SOON_FRACTION))
-            condition |= Q(state=state, state_changed_at__gte=late, state_changed_at__lte=soon)
+            condition |= Q(state=state, state_changed_at__gt=late, state_changed_at__lte=soon)
     return condition
 
 
@@ -65,9 +66,10 @@ def applications_emptied_not_disposed(*, older_than_hours: int | None = None, no
     return queryset.select_related("provider", "vehicle", "plant").order_by("emptied_at", "pk")
 
 
-def containments_due(*, within_days: int, today=None, ward=None) -> QuerySet[Containment]:
-    """Containments whose next emptying falls within ``within_days`` (or is past)."""
-    today = today or sla.municipality_today()
+def containments_due(*, within_days: int, today=None, ward=None, now=None) -> QuerySet[Containment]:
+    """Containments whose next emptying falls within ``within_days`` (or is
+    past); "today" is the municipality's unless given."""
+    today = today or sla.municipality_today(now)
     queryset = Containment.objects.filter(
         next_due_on__lte=today + datetime.timedelta(days=within_days)
     )

@@ -19,6 +19,7 @@ from backoffice.fsm.models import (
     Channel,
     Containment,
     ContainmentBuilding,
+    Employee,
     EmptyingApplication,
     EmptyingPhoto,
     FeeMode,
@@ -27,6 +28,7 @@ from backoffice.fsm.models import (
     ServiceProvider,
     Status,
     TreatmentPlant,
+    Vehicle,
 )
 from backoffice.fsm.sla import municipality_today
 from backoffice.registry.codes import bin_format
@@ -285,13 +287,22 @@ def _check_assignment(application: EmptyingApplication, crew) -> None:
     provider = application.provider
     if provider is None:
         raise ValidationError({"provider": _("Choose a service provider.")})
-    if provider.status != Status.ACTIVE:
+    # Read from the database: the objects a form passes may be stale.
+    if not ServiceProvider.objects.filter(pk=provider.pk, status=Status.ACTIVE).exists():
         raise ValidationError({"provider": _("This service provider is not active.")})
     if application.scheduled_for is None:
         raise ValidationError({"scheduled_for": _("Give the date of the emptying.")})
-    if application.vehicle_id is not None and application.vehicle.provider_id != provider.pk:
-        raise ValidationError({"vehicle": _("The vehicle belongs to another service provider.")})
-    if crew is not None and any(e.provider_id != provider.pk for e in crew):
+    if application.vehicle_id is not None:
+        vehicle = Vehicle.objects.filter(pk=application.vehicle_id).first()
+        if vehicle is None or vehicle.provider_id != provider.pk:
+            raise ValidationError(
+                {"vehicle": _("The vehicle belongs to another service provider.")}
+            )
+        if vehicle.status != Vehicle.Condition.IN_SERVICE:
+            raise ValidationError({"vehicle": _("This vehicle is not in service.")})
+    if crew and (
+        Employee.objects.filter(pk__in=[e.pk for e in crew]).exclude(provider=provider).exists()
+    ):
         raise ValidationError({"crew": _("The crew must work for the chosen service provider.")})
 
 

@@ -31,10 +31,20 @@ BANDS: dict[str, object] = {
 
 
 def municipality_timezone() -> datetime.tzinfo:
-    """The time zone of the municipality the connection serves."""
-    name = getattr(connection.tenant, "timezone", None) or settings.TIME_ZONE
+    """The time zone of the municipality the connection serves (the tenant
+    a request or task set; under ``schema_context`` looked up by schema)."""
+    tenant = connection.tenant
+    name = getattr(tenant, "timezone", None)
+    if name is None:
+        from tenants.models import Municipality
+
+        name = (
+            Municipality.objects.filter(schema_name=connection.schema_name)
+            .values_list("timezone", flat=True)
+            .first()
+        )
     try:
-        return zoneinfo.ZoneInfo(name)
+        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
