@@ -11,6 +11,7 @@ from django.utils import timezone
 from backoffice.fsm import sla, workflow
 from backoffice.fsm.models import (
     Containment,
+    ContainmentBuilding,
     EmptyingApplication,
     ProviderMember,
     TreatmentPlant,
@@ -73,15 +74,22 @@ def containments_due(*, within_days: int, today=None, ward=None, now=None) -> Qu
     queryset = Containment.objects.filter(
         next_due_on__lte=today + datetime.timedelta(days=within_days)
     )
-    if ward is not None:
-        queryset = queryset.filter(buildings__ward=ward).distinct()
+    if ward is not None:  # a building it serves is in the ward (no join fan-out)
+        queryset = queryset.filter(
+            Exists(
+                ContainmentBuilding.objects.filter(containment=OuterRef("pk"), building__ward=ward)
+            )
+        )
     return queryset.order_by("next_due_on", "code")
 
 
 def applications_for_user(user) -> QuerySet[EmptyingApplication]:
     """The applications a staff user may see: the office all; a service
-    provider's staff only their provider's jobs; a caretaker only jobs emptied
-    or disposed at (or heading to) their plant; anyone else none."""
+    provider's staff only their provider's jobs; a caretaker only jobs
+    heading to, emptied for or disposed at their plant, and emptied loads no
+    plant was named for (so a truck arriving anyway can be confirmed); a
+    revenue collector the assessed jobs awaiting the fee and those whose fee
+    they settled; anyone else none."""
     roles = user_roles(user)
     queryset = EmptyingApplication.objects.all()
     if roles & OFFICE_ROLES:
@@ -99,6 +107,9 @@ def applications_for_user(user) -> QuerySet[EmptyingApplication]:
             Q(state__in=[workflow.SCHEDULED, workflow.EMPTIED])
             | Q(state=workflow.CLOSED, disposed_at__isnull=False)
         )
+        visible |= Q(state=workflow.EMPTIED, plant__isnull=True)
+    if "revenue_collector" in roles:
+        visible |= Q(state=workflow.ASSESSED) | Q(fee_settled_by_id=user.pk)
     return queryset.filter(visible)
 
 

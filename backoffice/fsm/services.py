@@ -23,6 +23,7 @@ from backoffice.fsm.models import (
     EmptyingApplication,
     EmptyingPhoto,
     FeeMode,
+    FeeSlab,
     FsmConfig,
     ProviderMember,
     ServiceProvider,
@@ -119,7 +120,7 @@ def containment_code_allocate(*, config: FsmConfig | None = None) -> str:
 
 def application_reference_allocate(*, config: FsmConfig | None = None) -> str:
     config = config or fsm_config_get()
-    year = timezone.localdate().year
+    year = municipality_today().year
     return f"{config.application_prefix}{year}-{_nextval(APPLICATION_SEQUENCE):06d}"
 
 
@@ -255,7 +256,7 @@ def _check_intake(application: EmptyingApplication, role: str) -> None:
 def _check_assess(application: EmptyingApplication, actor) -> None:
     application.assessed_by_id = _user_id(actor)
     if application.site_visit_on is None:
-        application.site_visit_on = timezone.localdate()
+        application.site_visit_on = municipality_today()
     if application.estimated_fee is None:
         from backoffice.fsm.fees import fee_estimate
 
@@ -380,16 +381,27 @@ def application_submit(
 
 @transaction.atomic
 def application_transition(
-    *, actor, role: str, application: EmptyingApplication, action: str, **data
+    *,
+    actor,
+    role: str,
+    application: EmptyingApplication,
+    action: str,
+    expected_state: str | None = None,
+    **data,
 ) -> EmptyingApplication:
     """Take ``action`` as ``role``; raises workflow.TransitionError when refused
-    (show ``workflow.refusal_message(error)``) and ValidationError for bad data."""
+    (show ``workflow.refusal_message(error)``) and ValidationError for bad data.
+
+    ``expected_state``: the state the user saw; if the application has moved
+    on meanwhile the step is refused (reason ``workflow.CHANGED``)."""
     application = (
         EmptyingApplication.objects.select_for_update(of=("self",))
         .select_related("provider", "plant", "vehicle")
         .get(pk=application.pk)
     )
     before = application.state
+    if expected_state is not None and expected_state != before:
+        raise workflow.TransitionError(before, action, role, workflow.CHANGED)
     target = _role_check(actor, role, before, action)
     crew = data.pop("crew", None) if "crew" in ACTION_FIELDS[action] else None
     photos = data.pop("photos", None) if "photos" in ACTION_FIELDS[action] else None
@@ -448,21 +460,42 @@ def application_transition(
 # --- one function per step, for views (all go through application_transition)
 
 
-def application_resubmit(*, actor, role: str, application, **data) -> EmptyingApplication:
+def application_resubmit(
+    *, actor, role: str, application, expected_state: str | None = None, **data
+) -> EmptyingApplication:
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.RESUBMIT, **data
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.RESUBMIT,
+        expected_state=expected_state,
+        **data,
     )
 
 
-def application_send_back(*, actor, role: str, application, reason: str):
+def application_send_back(
+    *, actor, role: str, application, expected_state: str | None = None, reason: str
+):
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.SEND_BACK, reason=reason
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.SEND_BACK,
+        expected_state=expected_state,
+        reason=reason,
     )
 
 
-def application_reject(*, actor, role: str, application, reason: str):
+def application_reject(
+    *, actor, role: str, application, expected_state: str | None = None, reason: str
+):
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.REJECT, reason=reason
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.REJECT,
+        expected_state=expected_state,
+        reason=reason,
     )
 
 
@@ -472,6 +505,7 @@ def application_assess(
     actor,
     role: str,
     application,
+    expected_state: str | None = None,
     register_containment: dict | None = None,
     **data,
 ) -> EmptyingApplication:
@@ -490,12 +524,24 @@ def application_assess(
         data["containment_registered"] = True
         data.setdefault("containment_confirmed", True)
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.ASSESS, **data
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.ASSESS,
+        expected_state=expected_state,
+        **data,
     )
 
 
 def application_fee_settle(
-    *, actor, role: str, application, mode: str, amount=None, receipt_number: str = ""
+    *,
+    actor,
+    role: str,
+    application,
+    expected_state: str | None = None,
+    mode: str,
+    amount=None,
+    receipt_number: str = "",
 ) -> EmptyingApplication:
     """Paid (receipt number needed), waived (amount 0) or pay-on-service;
     the amount defaults to the estimated fee."""
@@ -504,6 +550,7 @@ def application_fee_settle(
         role=role,
         application=application,
         action=workflow.SETTLE_FEE,
+        expected_state=expected_state,
         fee_mode=mode,
         fee=amount,
         fee_receipt_number=receipt_number,
@@ -511,7 +558,16 @@ def application_fee_settle(
 
 
 def application_schedule(
-    *, actor, role: str, application, provider, scheduled_for, vehicle=None, crew=None, plant=None
+    *,
+    actor,
+    role: str,
+    application,
+    expected_state: str | None = None,
+    provider,
+    scheduled_for,
+    vehicle=None,
+    crew=None,
+    plant=None,
 ) -> EmptyingApplication:
     data = {"provider": provider, "scheduled_for": scheduled_for, "vehicle": vehicle}
     if crew is not None:
@@ -519,7 +575,12 @@ def application_schedule(
     if plant is not None:
         data["plant"] = plant
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.SCHEDULE, **data
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.SCHEDULE,
+        expected_state=expected_state,
+        **data,
     )
 
 
@@ -528,6 +589,7 @@ def application_reassign(
     actor,
     role: str,
     application,
+    expected_state: str | None = None,
     provider,
     scheduled_for,
     vehicle=None,
@@ -546,13 +608,30 @@ def application_reassign(
     if plant is not None:
         data["plant"] = plant
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.REASSIGN, **data
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.REASSIGN,
+        expected_state=expected_state,
+        **data,
     )
 
 
-def application_decline(*, actor, role: str = workflow.PROVIDER, application, reason: str):
+def application_decline(
+    *,
+    actor,
+    role: str = workflow.PROVIDER,
+    application,
+    expected_state: str | None = None,
+    reason: str,
+):
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.DECLINE, reason=reason
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.DECLINE,
+        expected_state=expected_state,
+        reason=reason,
     )
 
 
@@ -561,6 +640,7 @@ def application_empty(
     actor,
     role: str = workflow.PROVIDER,
     application,
+    expected_state: str | None = None,
     volume_m3,
     trips: int | None = None,
     started_at=None,
@@ -583,7 +663,12 @@ def application_empty(
     if plant is not None:
         data["plant"] = plant
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.EMPTY, **data
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.EMPTY,
+        expected_state=expected_state,
+        **data,
     )
 
 
@@ -592,6 +677,7 @@ def application_dispose(
     actor,
     role: str = workflow.CARETAKER,
     application,
+    expected_state: str | None = None,
     plant,
     volume_m3,
     vehicle=None,
@@ -603,6 +689,7 @@ def application_dispose(
         role=role,
         application=application,
         action=workflow.DISPOSE,
+        expected_state=expected_state,
         plant=plant,
         disposed_volume_m3=volume_m3,
         disposal_vehicle=vehicle,
@@ -615,6 +702,7 @@ def application_feedback(
     actor,
     role: str = workflow.CITIZEN,
     application,
+    expected_state: str | None = None,
     satisfaction: int,
     crew_wore_ppe: bool | None = None,
     comments: str = "",
@@ -625,17 +713,25 @@ def application_feedback(
         role=role,
         application=application,
         action=workflow.FEEDBACK,
+        expected_state=expected_state,
         satisfaction=satisfaction,
         crew_wore_ppe=crew_wore_ppe,
         comments=comments,
     )
 
 
-def application_cancel(*, actor, role: str, application, reason: str = "") -> EmptyingApplication:
+def application_cancel(
+    *, actor, role: str, application, expected_state: str | None = None, reason: str = ""
+) -> EmptyingApplication:
     """Citizens cancel while submitted, sent back or assessed; the office
     until the emptying."""
     return application_transition(
-        actor=actor, role=role, application=application, action=workflow.CANCEL, reason=reason
+        actor=actor,
+        role=role,
+        application=application,
+        action=workflow.CANCEL,
+        expected_state=expected_state,
+        reason=reason,
     )
 
 
@@ -665,3 +761,63 @@ def plant_caretaker_set(*, actor, plant: TreatmentPlant, user) -> TreatmentPlant
         data={"user_id": plant.caretaker_id},
     )
     return plant
+
+
+# --- municipality settings
+
+
+@transaction.atomic
+def fsm_sla_hours_set(*, actor, hours: dict) -> FsmConfig:
+    """Replace this municipality's SLA hours (state -> hours or None); states
+    left out use ``workflow.SLA_HOURS``."""
+    from backoffice.fsm.sla import sla_hours_validate
+
+    config = FsmConfig.objects.select_for_update().get(pk=fsm_config_get().pk)
+    before = config.sla_hours
+    config.sla_hours = sla_hours_validate(hours)
+    config.save(update_fields=["sla_hours"])
+    audit_event_record(
+        actor=actor,
+        action="fsm.config.sla",
+        obj=config,
+        data={"from": before, "to": config.sla_hours},
+    )
+    return config
+
+
+FEE_SLAB_FIELDS = (
+    "property_type",
+    "low_income",
+    "min_volume_m3",
+    "max_volume_m3",
+    "base_amount",
+    "per_m3_amount",
+    "per_extra_trip_amount",
+    "active",
+)
+
+
+@transaction.atomic
+def fee_slab_save(*, actor, slab: FeeSlab | None = None, **fields) -> FeeSlab:
+    """Create (``slab`` None) or change one row of the fee table."""
+    unknown = sorted(set(fields) - set(FEE_SLAB_FIELDS))
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be set by this action: %(fields)s"),
+            params={"fields": ", ".join(unknown)},
+        )
+    slab = slab or FeeSlab()
+    for name, value in fields.items():
+        setattr(slab, name, value)
+    if slab.max_volume_m3 is not None and slab.max_volume_m3 <= slab.min_volume_m3:
+        raise ValidationError({"max_volume_m3": _("The band must end above where it starts.")})
+    created = slab.pk is None
+    slab.full_clean()
+    slab.save()
+    audit_event_record(
+        actor=actor,
+        action="fsm.fee_slab.create" if created else "fsm.fee_slab.update",
+        obj=slab,
+        data={name: str(getattr(slab, name)) for name in FEE_SLAB_FIELDS},
+    )
+    return slab

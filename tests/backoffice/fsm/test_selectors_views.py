@@ -169,3 +169,53 @@ def test_other_municipality_sees_none_of_it(ctx, jobs, tenant_b):
         assert not EmptyingApplication.objects.exists()
         assert sum(c["total"] for c in selectors.inbox_counts().values()) == 0
         assert selectors.application_by_reference(jobs["submitted"].reference) is None
+
+
+def test_a_load_with_no_plant_named_is_visible_to_every_caretaker(ctx):
+    from backoffice.fsm import services
+
+    app = application_at(ctx, wf.FEE_SETTLED)
+    app = services.application_schedule(
+        actor=ctx["manager"],
+        role=wf.MANAGER,
+        application=app,
+        provider=ctx["provider"],
+        scheduled_for=datetime.date(2026, 6, 1),
+    )
+    assert app.plant is None
+    assert not selectors.applications_for_user(ctx["caretaker"]).exists()
+    app = services.application_empty(actor=ctx["provider_user"], application=app, volume_m3=3)
+    for caretaker in (ctx["caretaker"], ctx["other_caretaker"]):
+        assert _refs(selectors.applications_for_user(caretaker)) == {app.reference}
+    services.application_dispose(
+        actor=ctx["other_caretaker"], application=app, plant=ctx["other_plant"], volume_m3=3
+    )
+    assert not selectors.applications_for_user(ctx["caretaker"]).exists()
+    assert _refs(selectors.applications_for_user(ctx["other_caretaker"])) == {app.reference}
+
+
+def test_revenue_collector_sees_jobs_awaiting_the_fee(ctx, jobs, tenant_a):
+    collector = staff_user(tenant_a, "revenue_collector")
+    assert not selectors.applications_for_user(collector).exists()
+    assessed = application_at(ctx, wf.ASSESSED)
+    assert _refs(selectors.applications_for_user(collector)) == {assessed.reference}
+
+
+def test_containments_due_by_ward(ctx):
+    from backoffice.fsm import services
+    from backoffice.fsm.models import ContainmentType
+
+    ward_1, ward_2 = ctx["wards"]
+    # Served by buildings in both wards: listed once under either.
+    both = services.containment_create(
+        actor=None,
+        containment_type=ContainmentType.objects.get(code="unknown"),
+        constructed_on=datetime.date(2020, 1, 1),
+        emptying_frequency_years=1,
+        buildings=[ctx["building"], ctx["other_building"]],
+    )
+    today = datetime.date(2026, 6, 1)
+    assert list(selectors.containments_due(within_days=0, today=today, ward=ward_2)) == [both]
+    in_ward_1 = list(selectors.containments_due(within_days=0, today=today, ward=ward_1))
+    assert in_ward_1 == [ctx["containment"], both] or in_ward_1 == [both, ctx["containment"]]
+    assert len(in_ward_1) == len(set(in_ward_1))

@@ -433,3 +433,73 @@ def test_office_cancels_a_scheduled_job(ctx):
         actor=ctx["manager"], role=MANAGER, application=app, reason="Duplicate"
     )
     assert app.state == wf.CANCELLED
+
+
+# --- stale forms, fee by the revenue collector, municipality settings
+
+
+def test_a_step_from_a_stale_page_is_refused(ctx):
+    app = application_at(ctx, wf.SUBMITTED)
+    services.application_send_back(actor=ctx["manager"], role=MANAGER, application=app, reason="x")
+    with refused("changed meanwhile") as info:
+        services.application_reject(
+            actor=ctx["manager"],
+            role=MANAGER,
+            application=app,
+            reason="y",
+            expected_state=wf.SUBMITTED,
+        )
+    assert "reload" in wf.refusal_message(info.value)
+    app.refresh_from_db()
+    assert app.state == wf.SENT_BACK
+
+
+def test_revenue_collector_settles_the_fee(ctx, tenant_a):
+    from tests.conftest import staff_user
+
+    collector = staff_user(tenant_a, "revenue_collector")
+    app = application_at(ctx, wf.ASSESSED)
+    app = services.application_fee_settle(
+        actor=collector,
+        role="revenue_collector",
+        application=app,
+        mode="paid",
+        receipt_number="C-1",
+    )
+    assert app.fee_settled_by_id == collector.pk
+
+
+def test_sla_hours_are_set_and_audited(ctx):
+    config = services.fsm_sla_hours_set(actor=ctx["manager"], hours={wf.SUBMITTED: "36"})
+    assert config.sla_hours == {wf.SUBMITTED: 36}
+    from backoffice.fsm import sla
+
+    assert sla.sla_hours()[wf.SUBMITTED] == 36
+    assert AuditEvent.objects.filter(action="fsm.config.sla").exists()
+    with pytest.raises(ValidationError):
+        services.fsm_sla_hours_set(actor=ctx["manager"], hours={wf.CLOSED: 3})
+
+
+def test_fee_slab_save(ctx):
+    from backoffice.fsm import fees
+
+    slab = services.fee_slab_save(
+        actor=ctx["manager"],
+        property_type="commercial",
+        low_income=False,
+        min_volume_m3=Decimal("0"),
+        max_volume_m3=Decimal("10"),
+        base_amount=Decimal("4000"),
+    )
+    shop = fees.fee_estimate(holding=ctx["holding"], volume_m3=Decimal("1"))
+    assert shop.slab != slab  # the holding is residential
+    services.fee_slab_save(actor=ctx["manager"], slab=slab, base_amount=Decimal("4100"))
+    slab.refresh_from_db()
+    assert slab.base_amount == Decimal("4100")
+    with pytest.raises(ValidationError):
+        services.fee_slab_save(actor=ctx["manager"], slab=slab, max_volume_m3=Decimal("0"))
+    with pytest.raises(ValidationError):
+        services.fee_slab_save(actor=ctx["manager"], slab=slab, property_type="spaceship")
+    with pytest.raises(ValidationError):
+        services.fee_slab_save(actor=ctx["manager"], slab=slab, pk=5)
+    assert AuditEvent.objects.filter(action__startswith="fsm.fee_slab.").count() == 2
