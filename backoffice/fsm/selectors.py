@@ -5,6 +5,7 @@ and "today" are that municipality's (``backoffice.fsm.sla``)."""
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from backoffice.fsm.models import (
     ProviderMember,
     TreatmentPlant,
 )
+from backoffice.registry.codes import phone_normalise
 from tenants.permissions import user_roles
 
 OFFICE_ROLES = frozenset({workflow.MANAGER, workflow.ADMIN})
@@ -186,5 +188,9 @@ def application_by_reference(reference: str, *, phone: str | None = None):
     """The application with this reference (and applicant phone, when given)."""
     queryset = EmptyingApplication.objects.filter(reference=reference.strip().upper())
     if phone is not None:
+        try:
+            phone = phone_normalise(phone)
+        except ValidationError:
+            return None
         queryset = queryset.filter(applicant_phone=phone)
     return queryset.first()

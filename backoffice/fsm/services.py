@@ -32,7 +32,7 @@ from backoffice.fsm.models import (
     Vehicle,
 )
 from backoffice.fsm.sla import municipality_today
-from backoffice.registry.codes import bin_format
+from backoffice.registry.codes import bin_format, phone_normalise
 from backoffice.registry.services import registry_config_get
 from tenants.audit.services import audit_event_record
 from tenants.permissions import user_roles
@@ -176,6 +176,30 @@ def containment_emptied(*, containment: Containment, on: datetime.date) -> Conta
     return containment
 
 
+# What the audit trail keeps of each step, beyond from/to/role.
+AUDIT_FIELDS: dict[str, tuple[str, ...]] = {
+    workflow.SEND_BACK: ("reason",),
+    workflow.REJECT: ("reason",),
+    workflow.CANCEL: ("reason",),
+    workflow.DECLINE: ("provider_id", "reason"),
+    workflow.ASSESS: ("containment_id", "estimated_volume_m3", "estimated_fee"),
+    workflow.SETTLE_FEE: ("fee_mode", "fee", "fee_receipt_number"),
+    workflow.SCHEDULE: ("provider_id", "vehicle_id", "scheduled_for", "plant_id"),
+    workflow.REASSIGN: ("provider_id", "vehicle_id", "scheduled_for", "plant_id", "reason"),
+    workflow.EMPTY: ("emptied_volume_m3", "trips", "emptying_cost", "plant_id"),
+    workflow.DISPOSE: ("plant_id", "disposed_volume_m3", "disposal_vehicle_id"),
+    workflow.FEEDBACK: ("satisfaction", "crew_wore_ppe"),
+}
+
+
+def _audit_data(application: EmptyingApplication, action: str) -> dict:
+    data = {}
+    for name in AUDIT_FIELDS.get(action, ()):
+        value = getattr(application, name)
+        data[name] = value if value is None or isinstance(value, bool | int | str) else str(value)
+    return data
+
+
 REASON_REQUIRED = frozenset({workflow.REJECT, workflow.SEND_BACK, workflow.DECLINE})
 ASSIGNMENT_ACTIONS = frozenset({workflow.SCHEDULE, workflow.REASSIGN, workflow.DECLINE})
 
@@ -233,7 +257,8 @@ def _user_id(actor):
     return getattr(actor, "pk", None)
 
 
-def _check_intake(application: EmptyingApplication, role: str) -> None:
+def _check_intake(application: EmptyingApplication, role: str, *, new: bool) -> None:
+    """Where the job is and who asked; on submission also the channel."""
     if application.building_id is None and application.holding_id is not None:
         buildings = list(application.holding.buildings.all()[:2])
         if len(buildings) == 1:
@@ -244,11 +269,18 @@ def _check_intake(application: EmptyingApplication, role: str) -> None:
             application.containment = containments[0]
     if not (application.holding_id or application.building_id or application.location):
         raise ValidationError(_("Give a holding, a building or the location of the containment."))
+    if application.applicant_phone.strip():
+        try:
+            application.applicant_phone = phone_normalise(application.applicant_phone)
+        except ValidationError as error:
+            raise ValidationError({"applicant_phone": error.messages}) from error
+    elif role == workflow.CITIZEN:
+        raise ValidationError({"applicant_phone": _("Give a phone number.")})
+    if not new:
+        return
     if role == workflow.CITIZEN:
         if application.applied_by_channel != Channel.ONLINE:
             raise ValidationError({"applied_by_channel": _("Citizens apply online.")})
-        if not application.applicant_phone.strip():
-            raise ValidationError({"applicant_phone": _("Give a phone number.")})
     elif application.applied_by_channel == Channel.ONLINE:
         application.applied_by_channel = Channel.PHONE
 
@@ -360,7 +392,7 @@ def application_submit(
     if channel is not None:
         data["applied_by_channel"] = channel
     _set_fields(application, workflow.SUBMIT, data)
-    _check_intake(application, role)
+    _check_intake(application, role, new=True)
     application.state = workflow.SUBMITTED
     application.submitted_at = application.state_changed_at = now
     application.created_by_id = _user_id(actor)
@@ -410,7 +442,7 @@ def application_transition(
     _owner_check(actor, role, application, action)
     now = timezone.now()
     if action in (workflow.SUBMIT, workflow.RESUBMIT):
-        _check_intake(application, role)
+        _check_intake(application, role, new=False)
     elif action == workflow.ASSESS:
         _check_assess(application, actor)
     elif action == workflow.SETTLE_FEE:
@@ -452,7 +484,12 @@ def application_transition(
         actor=actor,
         action=f"fsm.application.{action}",
         obj=application,
-        data={"from": before, "to": application.state, "role": role},
+        data={
+            "from": before,
+            "to": application.state,
+            "role": role,
+            **_audit_data(application, action),
+        },
     )
     return application
 

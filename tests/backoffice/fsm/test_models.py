@@ -25,7 +25,10 @@ def in_a(tenant_a):
 
 def _app() -> EmptyingApplication:
     return services.application_submit(
-        actor=None, role=wf.CITIZEN, location=Point(89.55, 22.82, srid=4326), applicant_phone="017"
+        actor=None,
+        role=wf.CITIZEN,
+        location=Point(89.55, 22.82, srid=4326),
+        applicant_phone="01711000000",
     )
 
 

@@ -20,7 +20,10 @@ def in_a(tenant_a):
 
 def test_overdue_follows_the_sla_of_the_current_state(in_a):
     app = services.application_submit(
-        actor=None, role=wf.CITIZEN, location=Point(89.55, 22.82, srid=4326), applicant_phone="1"
+        actor=None,
+        role=wf.CITIZEN,
+        location=Point(89.55, 22.82, srid=4326),
+        applicant_phone="01711000000",
     )
     now = timezone.now()
     assert selectors.application_sla_deadline(app) == app.state_changed_at + datetime.timedelta(

@@ -116,7 +116,7 @@ def test_due_list_by_ward_in_one_query(ctx, jobs):
     from backoffice.fsm import services
 
     other = services.application_submit(
-        actor=None, role=wf.CITIZEN, holding=ctx["other_holding"], applicant_phone="017"
+        actor=None, role=wf.CITIZEN, holding=ctx["other_holding"], applicant_phone="01711000000"
     )
     for app in (jobs["submitted"], other):
         _age(app, 30)
@@ -161,7 +161,9 @@ def test_assignments_and_reference_lookup(ctx, jobs):
     assert [h.action for h in selectors.application_assignments(app)] == ["schedule"]
     assert selectors.application_by_reference(app.reference.lower()) == app
     assert selectors.application_by_reference(app.reference, phone="+8801711000000") == app
+    assert selectors.application_by_reference(app.reference, phone="01711-000000") == app
     assert selectors.application_by_reference(app.reference, phone="+8801999999999") is None
+    assert selectors.application_by_reference(app.reference, phone="junk") is None
 
 
 def test_other_municipality_sees_none_of_it(ctx, jobs, tenant_b):

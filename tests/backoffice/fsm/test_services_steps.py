@@ -90,6 +90,33 @@ def test_help_desk_records_phone_and_walk_in(ctx):
     assert event.data["channel"] == "walk_in"
 
 
+def test_phone_numbers_are_stored_normalised(ctx):
+    app = services.application_submit(
+        actor=None, role=wf.CITIZEN, holding=ctx["holding"], applicant_phone="০১৭১১-০০০০০০"
+    )
+    assert app.applicant_phone == PHONE
+    with pytest.raises(ValidationError) as info:
+        services.application_submit(
+            actor=None, role=wf.CITIZEN, holding=ctx["holding"], applicant_phone="12345"
+        )
+    assert "applicant_phone" in info.value.message_dict
+
+
+def test_resubmission_keeps_the_channel(ctx):
+    by_phone = services.application_submit(
+        actor=ctx["manager"], role=MANAGER, holding=ctx["holding"], applicant_phone=PHONE
+    )
+    services.application_send_back(
+        actor=ctx["manager"], role=MANAGER, application=by_phone, reason="Which tank?"
+    )
+    # The citizen answers online; the application stays a phone application.
+    app = services.application_resubmit(actor=None, role=wf.CITIZEN, application=by_phone)
+    assert app.state == wf.SUBMITTED and app.applied_by_channel == "phone"
+    online = application_at(ctx, wf.SENT_BACK)
+    app = services.application_resubmit(actor=ctx["manager"], role=MANAGER, application=online)
+    assert app.applied_by_channel == "online"
+
+
 def test_send_back_and_resubmit(ctx):
     app = application_at(ctx, wf.SENT_BACK)
     assert app.reason == "Wrong holding" and app.sent_back_at
@@ -206,6 +233,18 @@ def test_schedule_writes_history_and_crew(ctx):
     app = application_at(ctx, wf.SCHEDULED)
     assert app.provider == ctx["provider"] and app.plant == ctx["plant"]
     assert set(app.crew.all()) == set(ctx["crew"])
+    event = AuditEvent.objects.get(action="fsm.application.schedule", object_id=str(app.pk))
+    assert event.data == {
+        "from": "fee_settled",
+        "to": "scheduled",
+        "role": "fsm_manager",
+        "provider_id": ctx["provider"].pk,
+        "vehicle_id": ctx["vehicle"].pk,
+        "scheduled_for": "2026-06-01",
+        "plant_id": ctx["plant"].pk,
+    }
+    fee = AuditEvent.objects.get(action="fsm.application.settle_fee", object_id=str(app.pk))
+    assert fee.data["fee_mode"] == "pay_on_service" and fee.data["fee"] == "3500.00"
     (entry,) = AssignmentHistory.objects.filter(application=app)
     assert (entry.action, entry.provider, entry.vehicle, entry.by_id) == (
         "schedule",

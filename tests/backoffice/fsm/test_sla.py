@@ -26,7 +26,10 @@ def in_a(tenant_a):
 
 def _app(changed_at, state=wf.SUBMITTED) -> EmptyingApplication:
     app = services.application_submit(
-        actor=None, role=wf.CITIZEN, location=Point(89.55, 22.82, srid=4326), applicant_phone="017"
+        actor=None,
+        role=wf.CITIZEN,
+        location=Point(89.55, 22.82, srid=4326),
+        applicant_phone="01711000000",
     )
     EmptyingApplication.objects.filter(pk=app.pk).update(state=state, state_changed_at=changed_at)
     app.refresh_from_db()
