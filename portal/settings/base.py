@@ -238,7 +238,7 @@ IMIS_DEMO_STEPS: list[str] = ["backoffice.registry.synthetic.demo_step"]
 IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
 # Extra steps of the synthetic city generator (after the registry's own), by
 # dotted path: modules add their synthetic data (containments, connections...).
-IMIS_SYNTHETIC_STEPS: list[str] = []
+IMIS_SYNTHETIC_STEPS: list[str] = ["backoffice.fsm.synthetic.fsm_step"]
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
 from portal.settings.sms import *  # noqa: E402,F403  (integration module)
