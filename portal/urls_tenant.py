@@ -21,6 +21,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
 ]
 urlpatterns += i18n_patterns(
+    path("fsm/", include("citizen.urls")),  # before Wagtail's catch-all
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -370,12 +370,22 @@ def _check_feedback(application: EmptyingApplication, role: str, action: str, no
 
 
 def _photo_save(application: EmptyingApplication, photos, actor) -> None:
-    for item in photos or ():
-        kind, upload = item if isinstance(item, tuple | list) else (item["kind"], item["image"])
-        photo = EmptyingPhoto(application=application, kind=kind, uploaded_by_id=_user_id(actor))
-        photo.image.save(upload.name, upload, save=False)
-        photo.full_clean()
-        photo.save()
+    """Store the photos; if one fails, remove the files already written."""
+    written: list[EmptyingPhoto] = []
+    try:
+        for item in photos or ():
+            kind, upload = item if isinstance(item, tuple | list) else (item["kind"], item["image"])
+            photo = EmptyingPhoto(
+                application=application, kind=kind, uploaded_by_id=_user_id(actor)
+            )
+            photo.full_clean(exclude=["image"])
+            photo.image.save(upload.name, upload, save=False)
+            written.append(photo)
+            photo.save()
+    except Exception:
+        for photo in written:
+            photo.image.delete(save=False)
+        raise
 
 
 @transaction.atomic
@@ -476,10 +486,8 @@ def application_transition(
             by_id=_user_id(actor),
             at=now,
         )
-    if action == workflow.EMPTY:
-        _photo_save(application, photos, actor)
-        if application.containment_id:
-            containment_emptied(containment=application.containment, on=municipality_today(now))
+    if action == workflow.EMPTY and application.containment_id:
+        containment_emptied(containment=application.containment, on=municipality_today(now))
     audit_event_record(
         actor=actor,
         action=f"fsm.application.{action}",
@@ -491,6 +499,8 @@ def application_transition(
             **_audit_data(application, action),
         },
     )
+    if action == workflow.EMPTY:
+        _photo_save(application, photos, actor)  # last: nothing after it can fail
     return application
 
 

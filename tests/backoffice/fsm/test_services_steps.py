@@ -542,3 +542,18 @@ def test_fee_slab_save(ctx):
     with pytest.raises(ValidationError):
         services.fee_slab_save(actor=ctx["manager"], slab=slab, pk=5)
     assert AuditEvent.objects.filter(action__startswith="fsm.fee_slab.").count() == 2
+
+
+def test_a_bad_photo_leaves_no_files_and_no_emptying(ctx):
+    app = application_at(ctx, wf.SCHEDULED)
+    with pytest.raises(ValidationError):
+        services.application_empty(
+            actor=ctx["provider_user"],
+            application=app,
+            volume_m3=Decimal("3"),
+            photos=[("site", _jpeg("good.jpg")), ("selfie", _jpeg("bad.jpg"))],
+        )
+    app.refresh_from_db()
+    assert app.state == wf.SCHEDULED and not app.photos.exists()
+    folder = f"fsm/photos/{app.reference}"
+    assert not default_storage.exists(folder) or default_storage.listdir(folder) == ([], [])
