@@ -785,6 +785,8 @@ def application_cancel(
 @transaction.atomic
 def provider_member_add(*, actor, provider: ServiceProvider, user) -> ProviderMember:
     """Link a staff user to the provider they work for (one provider each)."""
+    if workflow.PROVIDER not in user_roles(user):
+        raise ValidationError(_("Only service provider staff can be linked to a provider."))
     member, _created = ProviderMember.objects.update_or_create(
         user_id=user.pk, defaults={"provider": provider}
     )
@@ -799,6 +801,9 @@ def provider_member_add(*, actor, provider: ServiceProvider, user) -> ProviderMe
 
 @transaction.atomic
 def plant_caretaker_set(*, actor, plant: TreatmentPlant, user) -> TreatmentPlant:
+    """Name the plant's caretaker (``user`` None: nobody)."""
+    if user is not None and workflow.CARETAKER not in user_roles(user):
+        raise ValidationError(_("Only a treatment plant caretaker can look after a plant."))
     plant.caretaker_id = _user_id(user)
     plant.save(update_fields=["caretaker_id"])
     audit_event_record(

@@ -557,3 +557,22 @@ def test_a_bad_photo_leaves_no_files_and_no_emptying(ctx):
     assert app.state == wf.SCHEDULED and not app.photos.exists()
     folder = f"fsm/photos/{app.reference}"
     assert not default_storage.exists(folder) or default_storage.listdir(folder) == ([], [])
+
+
+def test_members_and_caretakers_must_hold_the_role(ctx):
+    with pytest.raises(ValidationError):
+        services.provider_member_add(
+            actor=ctx["manager"], provider=ctx["provider"], user=ctx["manager"]
+        )
+    with pytest.raises(ValidationError):
+        services.plant_caretaker_set(
+            actor=ctx["manager"], plant=ctx["plant"], user=ctx["provider_user"]
+        )
+    # A provider's user moves to another provider: one membership each.
+    services.provider_member_add(
+        actor=ctx["manager"], provider=ctx["other_provider"], user=ctx["provider_user"]
+    )
+    assert services.provider_for_user(ctx["provider_user"]) == ctx["other_provider"]
+    services.plant_caretaker_set(actor=ctx["manager"], plant=ctx["plant"], user=None)
+    ctx["plant"].refresh_from_db()
+    assert ctx["plant"].caretaker_id is None
