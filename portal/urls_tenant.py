@@ -15,6 +15,7 @@ urlpatterns = [
     path("media/<slug:schema>/<path:path>", media_serve, name="media"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/registry/", include("backoffice.registry.urls")),
+    path("staff/fsm/reports/", include("backoffice.fsm.reports.urls")),
     path("staff/fsm/", include("backoffice.fsm.urls")),
     path("staff/", include("backoffice.workspace.urls")),
     path("cms/", include(wagtailadmin_urls)),

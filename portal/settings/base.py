@@ -57,6 +57,7 @@ TENANT_APPS = [
     "backoffice.registry",
     "backoffice.registry.importing",
     "backoffice.fsm",
+    "backoffice.fsm.reports",
     "backoffice.billing",
     "backoffice.notifications",
     "maps",
@@ -220,6 +221,8 @@ LOGGING = {
         # Wagtail's immediate task backend logs every search-index update.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # a line per rendering step
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -3,6 +3,8 @@ periodic job out to each ready municipality (tenants.scheduler)."""
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 from portal.settings.env import env_bool, env_str
 
 _REDIS = env_str("IMIS_REDIS_URL", "redis://127.0.0.1:56379/0")
@@ -28,5 +30,10 @@ CELERY_BEAT_SCHEDULE = {
     "tenant-heartbeat": {
         "task": "tenants.tasks.tenant_heartbeat_task",
         "schedule": timedelta(minutes=15),
+    },
+    # Hourly everywhere; each municipality acts on its own local 1st of the month.
+    "fsm-monthly-reports": {
+        "task": "backoffice.fsm.reports.tasks.monthly_reports_check_task",
+        "schedule": crontab(minute=5),
     },
 }
