@@ -249,7 +249,11 @@ def _owner_check(actor, role: str, application: EmptyingApplication, action: str
         plant = application.plant
         if plant is None:
             raise ValidationError({"plant": _("Choose the treatment plant.")})
-        if plant.caretaker_id is None or plant.caretaker_id != getattr(actor, "pk", None):
+        actor_id = getattr(actor, "pk", None)
+        if (
+            actor_id is None
+            or not TreatmentPlant.objects.filter(pk=plant.pk, caretaker_id=actor_id).exists()
+        ):
             raise refuse
 
 
