@@ -6,6 +6,7 @@ VERIFIED_FOR.  Nothing about a holding's owners is ever shown."""
 
 import time
 import zoneinfo
+from functools import wraps
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
@@ -46,6 +47,19 @@ HISTORY = (
     ("rejected_at", workflow.STATES[workflow.REJECTED]),
     ("cancelled_at", workflow.STATES[workflow.CANCELLED]),
 )
+
+
+def fsm_public(view):
+    """Only where the municipality runs FSM (the module switch), else 404."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or not hasattr(tenant, "has_module") or not tenant.has_module("fsm"):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _language() -> str:
@@ -91,6 +105,7 @@ def _send_code(phone: str, purpose: str) -> OtpError | None:
 # --- apply ---------------------------------------------------------------------
 
 
+@fsm_public
 def apply_start(request):
     if request.method == "POST":
         if not throttle.lookup_allowed(request, "apply"):
@@ -143,6 +158,7 @@ def _code_step(request, *, phone: str, purpose: str, template: str, done):
     return render(request, template, {"form": form, "phone": masked, "notice": notice})
 
 
+@fsm_public
 def apply_verify(request):
     pending = request.session.get(APPLY_KEY)
     if not pending:
@@ -177,6 +193,7 @@ def _pending_objects(pending: dict) -> dict:
     return {"holding": holding, "building": building, "location": point, "address": address}
 
 
+@fsm_public
 def apply_confirm(request):
     pending = request.session.get(APPLY_KEY)
     if not pending:
@@ -232,6 +249,7 @@ def _problem_text(problem) -> str:
     return " ".join(problem.messages)
 
 
+@fsm_public
 def apply_done(request):
     reference = request.session.get(DONE_KEY)
     if not reference:
@@ -242,6 +260,7 @@ def apply_done(request):
 # --- track, cancel, feedback -----------------------------------------------------
 
 
+@fsm_public
 def track(request):
     initial = {"reference": request.GET.get("reference", "")}
     form = TrackForm(request.POST or None, initial=initial)
@@ -263,6 +282,7 @@ def track(request):
     return render(request, "citizen/fsm/track.html", {"form": form})
 
 
+@fsm_public
 def track_verify(request):
     pending = request.session.get(TRACK_KEY)
     if not pending:
@@ -293,6 +313,7 @@ def _history(application: EmptyingApplication) -> list[tuple[str, object]]:
     return sorted(steps, key=lambda step: step[1])
 
 
+@fsm_public
 def status(request, reference: str):
     application = _application_for(request, reference)
     if application is None:
@@ -326,6 +347,7 @@ def _status_page(request, application, *, cancel_form=None, feedback_form=None, 
         )
 
 
+@fsm_public
 @require_POST
 def cancel(request, reference: str):
     application = _application_for(request, reference)
@@ -355,6 +377,7 @@ def cancel(request, reference: str):
     return _status_page(request, application, cancel_form=form, status=400)
 
 
+@fsm_public
 @require_POST
 def feedback(request, reference: str):
     application = _application_for(request, reference)
