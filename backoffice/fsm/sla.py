@@ -54,6 +54,11 @@ def municipality_today(now: datetime.datetime | None = None) -> datetime.date:
     return timezone.localtime(now or timezone.now(), municipality_timezone()).date()
 
 
+def municipality_localtime(value: datetime.datetime | None = None) -> datetime.datetime:
+    """An instant on the municipality's wall clock (for display and reports)."""
+    return timezone.localtime(value or timezone.now(), municipality_timezone())
+
+
 def municipality_day_start(day: datetime.date) -> datetime.datetime:
     """Midnight starting ``day`` in the municipality (an aware instant)."""
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=municipality_timezone())

@@ -120,11 +120,13 @@ def test_today_is_the_municipalitys(two_clocks, context):
     with context(dhaka.schema_name if context is schema_context else dhaka):
         assert str(sla.municipality_timezone()) == "Asia/Dhaka"
         assert sla.municipality_today(EVENING_UTC) == datetime.date(2026, 6, 2)
+        assert sla.municipality_localtime(EVENING_UTC).hour == 2
         start = sla.municipality_day_start(datetime.date(2026, 6, 2))
         assert start == datetime.datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
     with context(new_york.schema_name if context is schema_context else new_york):
         assert str(sla.municipality_timezone()) == "America/New_York"
         assert sla.municipality_today(EVENING_UTC) == datetime.date(2026, 6, 1)
+        assert sla.municipality_localtime(EVENING_UTC).hour == 16
         start = sla.municipality_day_start(datetime.date(2026, 6, 2))
         assert start == datetime.datetime(2026, 6, 2, 4, 0, tzinfo=UTC)
     connection.set_schema_to_public()
