@@ -144,13 +144,19 @@ DECIMAL_INPUT = {"inputmode": "decimal"}
 
 
 class ActionForm(forms.Form):
-    """One workflow action's fields, from the model; ``action`` picks them."""
+    """One workflow action's fields, from the model; ``action`` picks them.
+
+    ``expected_state`` carries the state the page showed, so a step taken on
+    a page that someone else's change has made stale is refused."""
+
+    expected_state = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
 
     def __init__(self, *args, action: str, application: EmptyingApplication, **kwargs):
         self.action = action
         self.application = application
         kwargs.setdefault("prefix", action)
         super().__init__(*args, **kwargs)
+        self.fields["expected_state"].initial = application.state
         names = [
             name
             for name in services.ACTION_FIELDS.get(action, ())
@@ -228,7 +234,9 @@ class ActionForm(forms.Form):
         return data
 
     def service_data(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k in self.fields}
+        data = {k: v for k, v in self.cleaned_data.items() if k in self.fields}
+        data["expected_state"] = data.pop("expected_state", "") or None
+        return data
 
 
 def phone_display(value: str) -> str:
@@ -314,11 +322,9 @@ class EmptyingForm(ActionForm):
             self.initial.setdefault("trips", self.application.trips_estimated or 1)
 
     def service_data(self) -> dict:
-        data = {
-            k: v
-            for k, v in self.cleaned_data.items()
-            if k in self.fields and k not in ("site_photos", "receipt_photo")
-        }
+        data = super().service_data()
+        for name in ("site_photos", "receipt_photo"):
+            data.pop(name, None)
         photos = [(EmptyingPhoto.Kind.SITE, f) for f in self.cleaned_data.get("site_photos") or []]
         if self.cleaned_data.get("receipt_photo"):
             photos.append((EmptyingPhoto.Kind.RECEIPT, self.cleaned_data["receipt_photo"]))
@@ -328,12 +334,19 @@ class EmptyingForm(ActionForm):
 
 
 class DisposalForm(ActionForm):
-    """The caretaker confirms volume, vehicle and arrival time."""
+    """The caretaker confirms volume, vehicle and arrival time; a load that
+    names no plant is received at one of the caretaker's own."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, plants=(), **kwargs):
         kwargs["action"] = workflow.DISPOSE
         super().__init__(*args, **kwargs)
         app = self.application
+        if app.plant_id is None:
+            self.fields["plant"] = forms.ModelChoiceField(
+                label=_("Treatment plant"),
+                queryset=TreatmentPlant.objects.filter(pk__in=[p.pk for p in plants]),
+                initial=plants[0].pk if len(plants) == 1 else None,
+            )
         if not self.is_bound:
             self.initial.setdefault("disposed_volume_m3", app.emptied_volume_m3)
             if "disposal_vehicle" in self.fields:

@@ -6,6 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,8 +30,13 @@ def plants_of(user) -> list[TreatmentPlant]:
 
 
 def arrivals(plants):
-    """Emptied loads bound for these plants, not yet confirmed."""
-    return EmptyingApplication.objects.filter(state=workflow.EMPTIED, plant__in=plants)
+    """Emptied loads bound for these plants (or for no plant named), not yet
+    confirmed; a caretaker of no plant receives nothing."""
+    if not plants:
+        return EmptyingApplication.objects.none()
+    return EmptyingApplication.objects.filter(state=workflow.EMPTIED).filter(
+        Q(plant__in=plants) | Q(plant__isnull=True)
+    )
 
 
 @caretaker_required
@@ -66,11 +72,12 @@ def disposal(request, reference):
     app = get_or_404(
         arrivals(plants).select_related("provider", "vehicle", "plant"), reference=reference
     )
-    form = DisposalForm(request.POST if request.method == "POST" else None, application=app)
+    form = DisposalForm(
+        request.POST if request.method == "POST" else None, application=app, plants=plants
+    )
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
-        if "plant" in services.ACTION_FIELDS[workflow.DISPOSE]:
-            data["plant"] = app.plant
+        data["plant"] = data.get("plant") or app.plant
         try:
             services.application_transition(
                 actor=request.user,

@@ -279,3 +279,26 @@ def test_tenant_b_cannot_see_tenant_a_applications(world, client_b, tenant_b):
     assert (
         manager_b.post(f"{F}/applications/{ref}/cancel/", {"cancel-reason": "x"}).status_code == 404
     )
+
+
+def test_a_stale_page_is_refused(world, manager, tenant_a):
+    app = world["submitted"]
+    page = manager.get(f"{F}/applications/{app.reference}/").content.decode()
+    assert 'name="reject-expected_state" value="submitted"' in page
+    # someone else assesses meanwhile; the reject form still says "submitted"
+    with schema_context(tenant_a.schema_name):
+        services.application_transition(
+            actor=world["manager"],
+            role=wf.MANAGER,
+            application=app,
+            action=wf.ASSESS,
+            estimated_volume_m3=Decimal("2"),
+        )
+    response = manager.post(
+        f"{F}/applications/{app.reference}/reject/",
+        {"reject-expected_state": "submitted", "reject-reason": "duplicate"},
+    )
+    assert response.status_code == 302
+    page = manager.get(response["Location"]).content.decode()
+    assert "Someone changed this application meanwhile" in page
+    assert _state(tenant_a, app).state == wf.ASSESSED

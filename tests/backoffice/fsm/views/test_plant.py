@@ -79,3 +79,39 @@ def test_tenant_b_caretaker_sees_nothing_of_tenant_a(world, client_b, tenant_b):
     other = login(client_b, tenant_b, "caretaker")
     assert world["emptied"].reference not in other.get(f"{F}/arrivals/").content.decode()
     assert other.get(f"{F}/arrivals/{world['emptied'].reference}/").status_code == 404
+
+
+def test_a_load_naming_no_plant_is_received_at_the_caretakers(world, caretaker, tenant_a):
+    load = world["emptied"]
+    with schema_context(tenant_a.schema_name):
+        EmptyingApplication.objects.filter(pk=load.pk).update(plant=None)
+    assert load.reference in caretaker.get(f"{F}/arrivals/").content.decode()
+    response = caretaker.post(
+        f"{F}/arrivals/{load.reference}/",
+        {
+            "dispose-plant": world["plant"].pk,
+            "dispose-disposed_volume_m3": "2.8",
+            "dispose-disposal_vehicle": world["vehicle"].pk,
+            "dispose-arrived_at": "2026-11-30T09:00",
+        },
+    )
+    assert response.status_code == 302
+    with schema_context(tenant_a.schema_name):
+        app = EmptyingApplication.objects.get(pk=load.pk)
+    assert app.state == wf.CLOSED and app.plant_id == world["plant"].pk
+
+
+def test_another_plant_cannot_be_named(world, caretaker, tenant_a):
+    load = world["emptied"]
+    with schema_context(tenant_a.schema_name):
+        EmptyingApplication.objects.filter(pk=load.pk).update(plant=None)
+    response = caretaker.post(
+        f"{F}/arrivals/{load.reference}/",
+        {
+            "dispose-plant": world["other_plant"].pk,
+            "dispose-disposed_volume_m3": "2.8",
+            "dispose-disposal_vehicle": world["vehicle"].pk,
+            "dispose-arrived_at": "2026-11-30T09:00",
+        },
+    )
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
