@@ -30,7 +30,16 @@ def formula_guard(expr: sql.Composable) -> sql.Composable:
     return sql.SQL("regexp_replace({}::text, '^([=+@\t\r-])', '''\\1')").format(expr)
 
 
-def _raw(column: Column, staged: set[str]) -> sql.Composable:
+NUMERIC_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision"})
+
+
+def _native(column: Column, staged: dict[str, str]) -> bool:
+    """A number column the file stored as a number (GeoPackage, Shapefile):
+    its value is read as it is, not parsed from text."""
+    return column.type in ("int", "decimal") and staged.get(column.name) in NUMERIC_TYPES
+
+
+def _raw(column: Column, staged: dict[str, str]) -> sql.Composable:
     if column.name not in staged:
         return sql.SQL("NULL::text")
     text = sql.SQL("NULLIF(btrim(s.{}::text, E' \\t\\r\\n'), '')").format(
@@ -43,6 +52,20 @@ def _raw(column: Column, staged: set[str]) -> sql.Composable:
 
 def _digits(expr: sql.Composable) -> sql.Composable:
     return sql.SQL("translate({}, {}, {})").format(expr, _lit(BANGLA), _lit(ASCII))
+
+
+def _native_value(column: Column, number: sql.Composable) -> sql.Composable:
+    """The value of a cell stored as a number, NULL when it does not fit
+    (the same verdicts as the text rules below: whole numbers of up to 12
+    digits; non-negative amounts with at most two decimals)."""
+    if column.type == "int":
+        return sql.SQL(
+            "CASE WHEN abs({n}) < 1e12 AND {n} = trunc({n}) THEN {n}::bigint END"
+        ).format(n=number)
+    return sql.SQL(
+        "CASE WHEN {n} >= 0 AND {n} < 1e15 AND {n}::numeric = round({n}::numeric, 2)"
+        " THEN round({n}::numeric, 2) END"
+    ).format(n=number)
 
 
 def _value(column: Column, raw: sql.Composable) -> sql.Composable:
@@ -107,21 +130,32 @@ def _reasons(column: Column, raw: sql.Composable, value: sql.Composable) -> list
     return reasons
 
 
+def _layer(columns: sql.Composable, below: sql.Composable, number: int) -> sql.Composable:
+    """``SELECT l.*, <columns> FROM (<below>) l``, kept a layer of its own:
+    a volatile call in a subquery's list stops PostgreSQL merging it into
+    the query above (which would copy each expression into every place
+    that uses it, so ST_IsValid would run several times a row).  Unlike
+    ``OFFSET 0`` it leaves the layers free to run in parallel workers."""
+    return sql.SQL("SELECT l.*, {columns}, clock_timestamp() AS {barrier} FROM ({below}) l").format(
+        columns=columns, barrier=sql.Identifier(f"_layer{number}"), below=below
+    )
+
+
 def check_table_sql(
     spec: KindSpec,
     *,
     schema: str,
     stage: str,
     checked: str,
-    staged_columns: set[str],
+    staged_columns: dict[str, str],
     srid: int,
     bin_prefix: str = "",
     bin_digits: int = 7,
 ) -> sql.Composed:
     """The statement that builds the checked table from the staging table.
 
-    Geometry work is done in nested subqueries (``OFFSET 0`` keeps each a
-    layer of its own), so every function runs once per row."""
+    Geometry work is done in nested subqueries (:func:`_layer`), so every
+    function runs once per row."""
     ident = sql.Identifier
     raws, values, reasons, keep = [], [], [], [sql.SQL("b.row_no")]
     for column in spec.columns:
@@ -131,7 +165,13 @@ def check_table_sql(
             sql.SQL("l.{}").format(ident(raw_name)),
             sql.SQL("l.{}").format(ident(value_name)),
         )
-        values.append(sql.SQL("{} AS {}").format(_value(column, raw_ref), ident(value_name)))
+        if _native(column, staged_columns):
+            number_name = f"n_{column.name}"
+            raws.append(sql.SQL("s.{} AS {}").format(ident(column.name), ident(number_name)))
+            value = _native_value(column, sql.SQL("l.{}").format(ident(number_name)))
+        else:
+            value = _value(column, raw_ref)
+        values.append(sql.SQL("{} AS {}").format(value, ident(value_name)))
         reasons.extend(_reasons(column, raw_ref, value_ref))
         final_value = sql.SQL("b.{}").format(ident(value_name))
         if column.default is not None:
@@ -144,7 +184,7 @@ def check_table_sql(
 
     # Layers: the cells' text (and the geometry as read), their typed values,
     # the reasons; then the geometry's layers.
-    base = [sql.SQL("s.src_fid AS row_no"), *raws]
+    base = [sql.SQL("s.src_fid AS row_no"), *raws, sql.SQL("clock_timestamp() AS _layer0")]
     if spec.geometry:
         text_col = next((n for n in GEOMETRY_TEXT_NAMES if n in staged_columns), None)
         if text_col:  # Excel (or a CSV read without geometry): WKT as text
@@ -155,10 +195,14 @@ def check_table_sql(
             source_geom = sql.SQL("s.geom")
         base.append(sql.SQL("{} AS g0").format(source_geom))
     layer = sql.SQL("SELECT {} FROM {} s").format(sql.SQL(", ").join(base), ident(schema, stage))
-    layer = sql.SQL("SELECT l.*, {} FROM ({} OFFSET 0) l").format(sql.SQL(", ").join(values), layer)
-    layer = sql.SQL(
-        "SELECT l.*, array_remove(ARRAY[{}]::text[], NULL) AS field_reasons FROM ({} OFFSET 0) l"
-    ).format(sql.SQL(", ").join(reasons), layer)
+    layer = _layer(sql.SQL(", ").join(values), layer, 1)
+    layer = _layer(
+        sql.SQL("array_remove(ARRAY[{}]::text[], NULL) AS field_reasons").format(
+            sql.SQL(", ").join(reasons)
+        ),
+        layer,
+        2,
+    )
     if spec.geometry:
         dim = spec.geometry_dimension
         polygonal = ("POLYGON", "MULTIPOLYGON") if dim == 2 else ("LINESTRING", "MULTILINESTRING")
@@ -169,21 +213,26 @@ def check_table_sql(
             " ELSE false END"
         ).format(types=_lit(list(polygonal)), dim=_lit(dim))
         to_4326 = sql.SQL("l.g0") if srid == 4326 else sql.SQL("ST_Transform(l.g0, 4326)")
-        layer = sql.SQL(
-            "SELECT l.*, CASE WHEN l.g0 IS NOT NULL AND NOT ST_IsEmpty(l.g0) AND {right}"
-            " THEN {to_4326} END AS g1 FROM ({layer} OFFSET 0) l"
-        ).format(right=right_type, to_4326=to_4326, layer=layer)
-        layer = sql.SQL("SELECT l.*, ST_IsValid(l.g1) AS was_valid FROM ({} OFFSET 0) l").format(
-            layer
+        layer = _layer(
+            sql.SQL(
+                "CASE WHEN l.g0 IS NOT NULL AND NOT ST_IsEmpty(l.g0) AND {right}"
+                " THEN {to_4326} END AS g1"
+            ).format(right=right_type, to_4326=to_4326),
+            layer,
+            3,
         )
+        layer = _layer(sql.SQL("ST_IsValid(l.g1) AS was_valid"), layer, 4)
         # Valid multi-geometries go through untouched; the rest are repaired,
         # their parts of the right dimension kept, and made multi.
-        layer = sql.SQL(
-            "SELECT l.*, CASE WHEN l.was_valid AND GeometryType(l.g1) = {multi} THEN l.g1"
-            " ELSE ST_Multi(ST_CollectionExtract("
-            "CASE WHEN l.was_valid THEN l.g1 ELSE ST_MakeValid(l.g1) END, {x})) END AS g"
-            " FROM ({layer} OFFSET 0) l"
-        ).format(multi=_lit(polygonal[1]), x=_lit(3 if dim == 2 else 2), layer=layer)
+        layer = _layer(
+            sql.SQL(
+                "CASE WHEN l.was_valid AND GeometryType(l.g1) = {multi} THEN l.g1"
+                " ELSE ST_Multi(ST_CollectionExtract("
+                "CASE WHEN l.was_valid THEN l.g1 ELSE ST_MakeValid(l.g1) END, {x})) END AS g"
+            ).format(multi=_lit(polygonal[1]), x=_lit(3 if dim == 2 else 2)),
+            layer,
+            5,
+        )
 
     joins: list[sql.Composable] = []
     extra_select: list[sql.Composable] = []
@@ -208,30 +257,41 @@ def check_table_sql(
     if spec.kind == "buildings":
         # The point is a layer's column: computed once, not for the index
         # condition and again for the filter.
-        layer = sql.SQL(
-            "SELECT l.*, CASE WHEN l.g IS NOT NULL AND NOT ST_IsEmpty(l.g)"
-            " THEN ST_PointOnSurface(l.g) END AS pos FROM ({} OFFSET 0) l"
-        ).format(layer)
+        layer = _layer(
+            sql.SQL(
+                "CASE WHEN l.g IS NOT NULL AND NOT ST_IsEmpty(l.g)"
+                " THEN ST_PointOnSurface(l.g) END AS pos"
+            ),
+            layer,
+            6,
+        )
         joins.append(
             sql.SQL(
                 "LEFT JOIN LATERAL (SELECT min(w.id) AS id FROM {wards} w"
                 " WHERE ST_Intersects(w.boundary, b.pos)) ward ON b.pos IS NOT NULL"
             ).format(wards=ident(schema, "registry_ward"))
         )
-        joins.append(
-            sql.SQL("LEFT JOIN {roads} road ON road.code = b.raw_road").format(
-                roads=ident(schema, "registry_road")
+        if "road" in staged_columns:
+            joins.append(
+                sql.SQL("LEFT JOIN {roads} road ON road.code = b.raw_road").format(
+                    roads=ident(schema, "registry_road")
+                )
             )
-        )
-        extra_select += [sql.SQL("ward.id AS ward_id"), sql.SQL("road.id AS road_id")]
+            extra_select.append(sql.SQL("road.id AS road_id"))
+        else:  # no road column: nothing to look up for every row
+            extra_select.append(sql.SQL("NULL::bigint AS road_id"))
+        extra_select.append(sql.SQL("ward.id AS ward_id"))
         extra_reasons.append(
             sql.SQL("CASE WHEN {g} AND ward.id IS NULL THEN 'location:outside' END").format(
                 g=good_geom
             )
         )
-        extra_reasons.append(
-            sql.SQL("CASE WHEN b.raw_road IS NOT NULL AND road.id IS NULL THEN 'road:unknown' END")
-        )
+        if "road" in staged_columns:
+            extra_reasons.append(
+                sql.SQL(
+                    "CASE WHEN b.raw_road IS NOT NULL AND road.id IS NULL THEN 'road:unknown' END"
+                )
+            )
         # A BIN given in the file is kept when it has this municipality's form.
         number = sql.SQL("substr(b.raw_bin, {})").format(_lit(len(bin_prefix) + 1))
         extra_reasons.append(
@@ -335,7 +395,7 @@ def check_table_sql(
         "CREATE UNLOGGED TABLE {checked} AS"
         " SELECT {keep}, {extra},"
         " b.field_reasons || array_remove(ARRAY[{reasons}]::text[], NULL) AS reasons"
-        " FROM ({layer} OFFSET 0) b {joins}"
+        " FROM ({layer}) b {joins}"
     ).format(
         checked=ident(schema, checked),
         keep=sql.SQL(", ").join(keep),

@@ -177,8 +177,11 @@ def stage_into_postgres(info: DatasetInfo, *, schema: str, table: str, srid: int
         "PRECISION=NO",
         "-lco",
         "OVERWRITE=YES",
+        # Text and numbers stay as the file typed them (the checks read a
+        # number column without parsing text); anything else becomes text.
         "-mapFieldType",
-        "All=String",
+        "Date=String,Time=String,DateTime=String,Binary=String,IntegerList=String,"
+        "Integer64List=String,RealList=String,StringList=String,String(JSON)=String,String(UUID)=String",
         "-dim",
         "XY",
         "-nlt",

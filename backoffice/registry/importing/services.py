@@ -253,7 +253,7 @@ def _srid_decide(job: ImportJob, info: ogr.DatasetInfo) -> int:
     return srid
 
 
-def _holding_codes_stage(stage: str, staged: set[str]) -> None:
+def _holding_codes_stage(stage: str, staged: dict[str, str]) -> None:
     """Holding codes are judged by backoffice.registry.codes itself (the
     same verdict and message as a form gives), then joined in SQL."""
     schema = connection.schema_name
@@ -307,7 +307,8 @@ def _run(job: ImportJob, workdir: Path) -> None:
 
     ogr.stage_into_postgres(info, schema=schema, table=stage, srid=srid)
     staged = _staged_columns(stage)
-    if spec.geometry and not info.has_geometry and not (set(checks.GEOMETRY_TEXT_NAMES) & staged):
+    geometry_text = set(checks.GEOMETRY_TEXT_NAMES) & staged.keys()
+    if spec.geometry and not info.has_geometry and not geometry_text:
         raise ValidationError(_("The file has no geometry."))
 
     _progress(job, 45, _("Checking the rows"))
@@ -380,6 +381,10 @@ def _run(job: ImportJob, workdir: Path) -> None:
     with transaction.atomic():
         _execute("SET LOCAL jit = off")
         _execute("SET LOCAL work_mem = '256MB'")  # the sort by row stays in memory
+        # The commit does not wait for the write-ahead log to reach the disk:
+        # a crash in that instant loses the import as a whole (its job is
+        # then swept as failed and can be run again), never half of it.
+        _execute("SET LOCAL synchronous_commit = off")
         if spec.kind == "buildings":
             _execute(
                 writers.bin_sequence_advance_sql(
@@ -437,7 +442,12 @@ def _run(job: ImportJob, workdir: Path) -> None:
             },
         )
     if rebuild:  # fresh statistics for the lists and the map, at once
-        _execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, spec.table)))
+        _execute(
+            sql.SQL("ANALYZE {} ({})").format(
+                sql.Identifier(schema, spec.table),
+                sql.SQL(", ").join(map(sql.Identifier, writers.planned_columns(spec))),
+            )
+        )
 
 
 def _progress_in_transaction(job: ImportJob, stage: str) -> None:

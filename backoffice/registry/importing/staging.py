@@ -60,14 +60,17 @@ def staging_tables_sweep(*, keep: int | None = None) -> list[str]:
     return stale
 
 
-def staged_columns(table: str) -> set[str]:
+def staged_columns(table: str) -> dict[str, str]:
+    """The staging table's columns and their types (``integer``, ``double
+    precision``, ``character varying``...): numbers a GeoPackage or a
+    Shapefile stored as numbers are staged as numbers."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT column_name FROM information_schema.columns"
+            "SELECT column_name, data_type FROM information_schema.columns"
             " WHERE table_schema = %s AND table_name = %s",
             [connection.schema_name, table],
         )
-        return {row[0] for row in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
 
 def execute(statement) -> int:

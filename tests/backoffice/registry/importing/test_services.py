@@ -283,3 +283,27 @@ def test_a_job_that_keeps_killing_workers_is_abandoned(registry_a, tmp_path):
     job = import_job_run(job_id=job.pk)
     assert job.status == ImportJob.Status.FAILED and "abandoned" in job.error
     assert Building.objects.count() == before
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "csv"])
+def test_numbers_stored_as_numbers_get_the_same_verdicts_as_numbers_in_text(
+    registry_a, tmp_path, fmt
+):
+    """A GeoPackage keeps floors as a real number column and households as
+    an integer one (staged as numbers, read without parsing text); a CSV
+    has the same values as text.  Both give the same verdicts."""
+    cases = [
+        (building_row(1, 0, floors=3.0, households=4), None),
+        (building_row(1, 1, floors=2.5, households=4), "floors:invalid"),
+        (building_row(1, 2, floors=2.0, households=-1), "households:range"),
+        (building_row(1, 3, floors=1.0, households=10**13), "households:invalid"),
+    ]
+    job = _run(
+        registry_a,
+        dataset_write(tmp_path, [r for r, _ in cases], fmt),
+        accept_valid_rows=True,
+    )
+    assert job.status == ImportJob.Status.DONE, job.error
+    report = {int(r["row"]): r["reason codes"] for r in _report_rows(job)}
+    assert report == {n: why for n, (_row, why) in enumerate(cases, start=1) if why}
+    assert list(Building.objects.values_list("floors", "households")) == [(3, 4)]
