@@ -62,11 +62,6 @@ def _locked_error(until, now) -> OtpError:
     )
 
 
-def _municipality_names() -> dict:
-    tenant = connection.tenant
-    return {"en": getattr(tenant, "name_en", ""), "bn": getattr(tenant, "name_bn", "")}
-
-
 @transaction.atomic
 def otp_send(*, phone: str, purpose: str, language: str) -> OneTimeCode:
     """Send a new code to ``phone`` (earlier unused codes stop working)."""
@@ -109,7 +104,7 @@ def otp_send(*, phone: str, purpose: str, language: str) -> OneTimeCode:
         template_key=texts.OTP,
         language=language,
         context={
-            "municipality": _municipality_names(),
+            "municipality": texts.municipality_names(),
             "code": code,
             "minutes": _minutes(OTP_TTL),
         },

@@ -28,6 +28,19 @@ TEXTS: dict[str, object] = {
 SENSITIVE = frozenset({OTP})
 
 
+def municipality_names() -> dict:
+    """The current municipality's names ({"en", "bn"}) for a message; works
+    under schema_context too (its tenant is a stand-in without names)."""
+    from django.db import connection
+
+    tenant = connection.tenant
+    if not hasattr(tenant, "name_en"):
+        from tenants.models import Municipality
+
+        tenant = Municipality.objects.get(schema_name=connection.schema_name)
+    return {"en": tenant.name_en, "bn": tenant.name_bn}
+
+
 class UnknownTemplate(KeyError):
     pass
 

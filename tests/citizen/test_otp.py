@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone, translation
 from django_tenants.utils import schema_context
 
+from backoffice.notifications.models import SmsMessage
 from citizen import services
 from citizen.models import OneTimeCode
 from citizen.services import OtpError, otp_send, otp_verify
@@ -38,6 +39,8 @@ def test_the_right_code_is_accepted_once(in_a):
     assert otp.phone == PHONE and len(otp.code_hash) == 64
     code = code_from_outbox(PHONE)
     assert code not in otp.code_hash
+    sms = SmsMessage.objects.get(phone=PHONE)
+    assert sms.body.startswith("Khulna City Corporation: your one-time code is ")
     otp_verify(phone=PHONE, purpose=APPLY, code=code)
     refused("none", code=code)  # used
 

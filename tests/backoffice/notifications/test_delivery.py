@@ -165,3 +165,21 @@ def test_each_municipality_keeps_its_own_outbox(sim, tenant_a, tenant_b):
         assert list(SmsMessage.objects.values_list("phone", flat=True)) == ["+8801711000002"]
     assert khulna.csms_id != jashore.csms_id
     assert "Jashore" in sim.messages("+8801711000003")[0]["sms_body"]
+
+
+def test_status_sms_for_an_application(sim, tenant_a):
+    from backoffice.fsm import workflow
+    from backoffice.fsm.models import EmptyingApplication
+    from backoffice.notifications.fsm import application_status_sms_queue
+
+    application = EmptyingApplication(
+        reference="KHU-E2026-000042", applicant_phone=PHONE, state=workflow.SCHEDULED
+    )
+    with schema_context(tenant_a.schema_name):
+        message = application_status_sms_queue(application=application)
+        assert "KHU-E2026-000042" in message.body and "খুলনা সিটি কর্পোরেশন" in message.body
+        assert "নির্ধারিত" in message.body or "শিডিউল" in message.body  # state label in Bangla
+        english = application_status_sms_queue(application=application, language="en")
+        assert english.body.endswith("is now: Scheduled.")
+        application.state = workflow.SUBMITTED
+        assert application_status_sms_queue(application=application) is None
