@@ -1,11 +1,13 @@
 """SMS writes: queue a message (the outbox row commits with the caller's
 change, the task is queued after commit) and deliver one (idempotent)."""
 
+import datetime
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.notifications import texts
@@ -79,3 +81,18 @@ def sms_deliver(*, message_id: int, gateway=None) -> Delivery:
                 message.body = REDACTED
         message.save()
     return Delivery(message, retry=retry)
+
+
+def sms_stale_ids(*, now=None, limit: int = 500) -> list[int]:
+    """Queued messages nobody has tried for a good while: their task was lost
+    (a broker flushed, a worker killed past its retries).  Twice the longest
+    backoff, at least ten minutes; re-sending is safe (sms_deliver is idempotent)."""
+    now = now or timezone.now()
+    longest = settings.IMIS_SMS_RETRY_BACKOFF_SECONDS * 2 ** (settings.IMIS_SMS_MAX_ATTEMPTS - 1)
+    cutoff = now - datetime.timedelta(seconds=max(600, 2 * longest))
+    quiet = Q(last_attempt_at__lt=cutoff) | Q(last_attempt_at__isnull=True, created_at__lt=cutoff)
+    return list(
+        SmsMessage.objects.filter(quiet, status=SmsMessage.Status.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -16,3 +16,14 @@ def sms_send_task(self, message_id: int) -> str:
         countdown = settings.IMIS_SMS_RETRY_BACKOFF_SECONDS * 2 ** (message.attempts - 1)
         raise self.retry(countdown=countdown, max_retries=settings.IMIS_SMS_MAX_ATTEMPTS)
     return f"sms {message.pk}: {message.status} after {message.attempts} attempt(s)"
+
+
+@app.task(base=ImisTask, name="backoffice.notifications.tasks.sms_requeue_stale_task")
+def sms_requeue_stale_task() -> str:
+    """Periodic, per municipality: send again what lost its task."""
+    from backoffice.notifications.services import sms_stale_ids
+
+    ids = sms_stale_ids()
+    for message_id in ids:
+        sms_send_task.delay(message_id)
+    return f"{len(ids)} stale SMS queued again"

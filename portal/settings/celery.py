@@ -31,6 +31,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.tenant_heartbeat_task",
         "schedule": timedelta(minutes=15),
     },
+    # SMS whose send task was lost are queued again (sending is idempotent).
+    "sms-requeue-stale": {
+        "task": "backoffice.notifications.tasks.sms_requeue_stale_task",
+        "schedule": timedelta(minutes=10),
+    },
     # Hourly everywhere; each municipality acts on its own local 1st of the month.
     "fsm-monthly-reports": {
         "task": "backoffice.fsm.reports.tasks.monthly_reports_check_task",

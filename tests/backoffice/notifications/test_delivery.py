@@ -183,3 +183,23 @@ def test_status_sms_for_an_application(sim, tenant_a):
         assert english.body.endswith("is now: Scheduled.")
         application.state = workflow.SUBMITTED
         assert application_status_sms_queue(application=application) is None
+
+
+def test_messages_that_lost_their_task_are_found_again(tenant_a):
+    import datetime
+
+    from django.utils import timezone
+
+    from backoffice.notifications.services import sms_stale_ids
+
+    with schema_context(tenant_a.schema_name):
+        fresh = queue_status()
+        lost = queue_status()
+        tried = queue_status()
+        done = queue_status()
+        old = timezone.now() - datetime.timedelta(hours=1)
+        SmsMessage.objects.filter(pk__in=[lost.pk, tried.pk, done.pk]).update(created_at=old)
+        SmsMessage.objects.filter(pk=tried.pk).update(last_attempt_at=timezone.now())
+        SmsMessage.objects.filter(pk=done.pk).update(status=SmsMessage.Status.SENT)
+        assert sms_stale_ids() == [lost.pk]
+        assert fresh.pk not in sms_stale_ids()
