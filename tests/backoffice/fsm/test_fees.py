@@ -1,9 +1,12 @@
 """Fee slabs: boundaries, specificity, rounding, per-municipality tables."""
 
+import importlib
 from decimal import Decimal
 
 import pytest
 from django_tenants.utils import schema_context
+from hypothesis import given
+from hypothesis import strategies as st
 
 from backoffice.fsm import fees
 from backoffice.fsm.models import FeeSlab
@@ -112,3 +115,53 @@ def test_containment_volume_and_buildings_are_used(in_a):
         responsible_building=slum,
     )
     assert fees.fee_estimate(containment=containment).amount == D("1000.00")
+
+
+def _default_table() -> list[FeeSlab]:
+    seed = importlib.import_module(
+        "backoffice.fsm.migrations.0003_application_details_history_fees"
+    )
+    return [
+        FeeSlab(
+            property_type=kind,
+            low_income=low,
+            min_volume_m3=D(a),
+            max_volume_m3=None if b is None else D(b),
+            base_amount=D(base),
+            per_m3_amount=D(m3),
+            per_extra_trip_amount=D(trip),
+        )
+        for kind, low, a, b, base, m3, trip in seed.FEE_SLABS
+    ]
+
+
+_volumes = st.decimals(min_value=0, max_value=50, places=2)
+
+
+@given(
+    kind=st.sampled_from(["residential", "commercial", "mixed", ""]),
+    low_income=st.booleans(),
+    volumes=st.tuples(_volumes, _volumes),
+    trips=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+)
+def test_the_default_table_never_charges_less_for_more(kind, low_income, volumes, trips):
+    table = _default_table()
+
+    class Holding:
+        holding_type = kind
+
+    def fee(volume, count):
+        return fees.fee_estimate(
+            holding=Holding(), volume_m3=volume, trips=count, low_income=low_income, slabs=table
+        ).amount
+
+    (v1, v2), (t1, t2) = sorted(volumes), sorted(trips)
+    assert fee(v1, t1) <= fee(v2, t1) <= fee(v2, t2)
+    assert fee(v1, t1) > 0
+    if low_income:
+        assert (
+            fee(v2, t2)
+            <= fees.fee_estimate(
+                holding=Holding(), volume_m3=v2, trips=t2, low_income=False, slabs=table
+            ).amount
+        )
