@@ -4,6 +4,7 @@ national IDs (backoffice/registry/privacy.py)."""
 
 from dataclasses import dataclass
 
+from backoffice.registry.choices import BuildingStatus, HoldingStatus
 from backoffice.registry.models import Building, Holding, Ward
 
 
@@ -22,7 +23,12 @@ def _ward(ward_id: int) -> Ward:
 
 
 def holding_public_find(*, code: str) -> PublicProperty | None:
-    row = Holding.objects.filter(code=code).values("pk", "ward_id").first()
+    # A holding retired by a merge or split takes no new applications.
+    row = (
+        Holding.objects.filter(code=code, status=HoldingStatus.ACTIVE)
+        .values("pk", "ward_id")
+        .first()
+    )
     if row is None:
         return None
     ward = _ward(row["ward_id"])
@@ -30,7 +36,12 @@ def holding_public_find(*, code: str) -> PublicProperty | None:
 
 
 def building_public_find(*, bin: str) -> PublicProperty | None:
-    row = Building.objects.filter(bin=bin).values("pk", "ward_id").first()
+    row = (
+        Building.objects.filter(bin=bin)
+        .exclude(status=BuildingStatus.DEMOLISHED)
+        .values("pk", "ward_id")
+        .first()
+    )
     if row is None:
         return None
     ward = _ward(row["ward_id"])

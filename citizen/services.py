@@ -127,7 +127,7 @@ def otp_verify(*, phone: str, purpose: str, code: str) -> None:
         otp = (
             OneTimeCode.objects.select_for_update()
             .filter(phone=phone, purpose=purpose, used_at__isnull=True)
-            .order_by("-created_at")
+            .order_by("-created_at", "-pk")
             .first()
         )
         if otp is None:

@@ -7,6 +7,7 @@ VERIFIED_FOR.  Nothing about a holding's owners is ever shown."""
 import time
 import zoneinfo
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
@@ -317,7 +318,9 @@ def _history(application: EmptyingApplication) -> list[tuple[str, object]]:
 def status(request, reference: str):
     application = _application_for(request, reference)
     if application is None:
-        return redirect(reverse("citizen_fsm:track") + f"?reference={reference[:24]}")
+        return redirect(
+            reverse("citizen_fsm:track") + "?" + urlencode({"reference": reference[:24]})
+        )
     return _status_page(request, application)
 
 

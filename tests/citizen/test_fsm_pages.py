@@ -378,3 +378,20 @@ def test_a_reference_is_only_found_in_its_municipality(client_a, client_b, khuln
     assert "No holding with this code in this municipality." in response.content.decode()
     with schema_context(tenant_b.schema_name):
         assert not OneTimeCode.objects.exists() and not SmsMessage.objects.exists()
+
+
+def test_a_retired_holding_takes_no_application(client_a, khulna):
+    with in_schema(khulna):
+        type(khulna["holding"]).objects.filter(pk=khulna["holding"].pk).update(status="retired")
+    response = start(client_a, holding_code="01-001-0001-00")
+    assert "No holding with this code in this municipality." in response.content.decode()
+
+
+def test_a_phone_proved_in_this_session_needs_no_second_code(client_a, khulna):
+    first = apply(client_a, khulna, holding_code="01-001-0001-00")
+    response = start(client_a, bin=khulna["building"].bin)
+    assert response.url == "/en/fsm/apply/confirm/"  # no code this time
+    client_a.post(response.url)
+    with in_schema(khulna):
+        assert OneTimeCode.objects.count() == 1
+        assert EmptyingApplication.objects.exclude(reference=first).count() == 1
