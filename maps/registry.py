@@ -1,18 +1,132 @@
-"""Layer registry: each domain registers its layers from its own ``layers.py``.
+"""Layer registry: each domain registers its layers from its own ``layers.py``
+(found by :class:`maps.apps.MapsConfig` at start-up), so maps imports no domain.
 
-Filled by the map issue; present now so domains have one place to register.
-"""
+A :class:`Layer` says where its rows live (the domain's model, geometry column,
+primary key), which roles may see it, which attributes each audience sees,
+how it is drawn (MapLibre style, thematic styles, zoom range), where a
+feature's page is, and which fields the find and summarise tools use.
+Attribute expressions are SQL written by the domain (trusted code, never
+user input) over the table alias ``t``."""
 
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from tenants.permissions import user_roles
 
 _LAYERS: dict[str, "Layer"] = {}
+
+ATTRIBUTE_TYPES = ("string", "integer", "number", "date", "boolean")
+GEOMETRY_TYPES = ("polygon", "line", "point")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One property of a feature.
+
+    ``roles`` empty: every role that sees the layer sees it; otherwise only
+    those roles (owners' names only for the owner readers).  ``sql`` is an
+    expression over ``t`` (default: the column of the same name).
+    ``tiles`` False keeps it out of vector tiles (info box and OGC only);
+    ``tile_min_zoom`` puts it in tiles only from that zoom on."""
+
+    name: str
+    label: Any
+    type: str = "string"
+    sql: str = ""
+    roles: tuple[str, ...] = ()
+    tiles: bool = True
+    tile_min_zoom: int = 0
+    choices: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self):
+        if self.type not in ATTRIBUTE_TYPES:
+            raise ValueError(f"attribute {self.name!r}: unknown type {self.type!r}")
+
+    @property
+    def expression(self) -> str:
+        return self.sql or f't."{self.name}"'
+
+    def visible_to(self, roles: frozenset[str]) -> bool:
+        return not self.roles or bool(roles & set(self.roles))
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A thematic style: ``style`` replaces the layer's paint (and layout)
+    keys it names; ``attribute`` is the property it colours by."""
+
+    slug: str
+    title: Any
+    attribute: str
+    style: dict = field(default_factory=dict)
+    legend: tuple[tuple[str, Any, str], ...] = ()  # (value, label, colour)
 
 
 @dataclass(frozen=True)
 class Layer:
     slug: str
-    title: str
+    title: Any
     roles: tuple[str, ...]
+    model: Any = None  # the domain's Django model class
+    geometry: str = "geom"  # field name of the geometry
+    geometry_type: str = "polygon"
+    module: str | None = None  # the municipality's module that must be on
+    attributes: tuple[Attribute, ...] = ()
+    style: dict = field(default_factory=dict)  # MapLibre: {"type", "paint", "layout"}
+    themes: tuple[Theme, ...] = ()
+    min_zoom: int = 0
+    max_zoom: int = 22
+    # Below this zoom tiles are coarser (smaller extent) and polygons
+    # smaller than one tile unit are left out.
+    full_detail_zoom: int = 16
+    detail_url: str = ""  # "/staff/registry/buildings/{bin}/": attribute names in braces
+    label_attribute: str = ""
+    search_fields: tuple[str, ...] = ()
+    sum_fields: tuple[str, ...] = ()
+    count_by: tuple[str, ...] = ()
+    where: str = ""  # SQL condition over t every request adds (e.g. not demolished)
+    daily: bool = False  # attributes depend on today's date (tiles keyed by day)
+    order: int = 100  # drawing order: lower first
+
+    def __post_init__(self):
+        if self.geometry_type not in GEOMETRY_TYPES:
+            raise ValueError(f"layer {self.slug!r}: unknown geometry {self.geometry_type!r}")
+        names = {a.name for a in self.attributes}
+        for group in (self.search_fields, self.sum_fields, self.count_by):
+            unknown = set(group) - names
+            if unknown:
+                raise ValueError(f"layer {self.slug!r}: unknown attributes {sorted(unknown)}")
+
+    # --- where the rows are -------------------------------------------------
+    @property
+    def table(self) -> str:
+        return self.model._meta.db_table
+
+    @property
+    def geometry_column(self) -> str:
+        return self.model._meta.get_field(self.geometry).column
+
+    @property
+    def pk_column(self) -> str:
+        return self.model._meta.pk.column
+
+    def attribute(self, name: str) -> Attribute:
+        for attribute in self.attributes:
+            if attribute.name == name:
+                return attribute
+        raise KeyError(name)
+
+    def detail_url_for(self, properties: dict) -> str:
+        if not self.detail_url:
+            return ""
+        try:
+            return self.detail_url.format(**properties)
+        except (KeyError, IndexError):
+            return ""
 
 
 def layer_register(layer: Layer) -> None:
@@ -22,4 +136,93 @@ def layer_register(layer: Layer) -> None:
 
 
 def layer_list() -> list[Layer]:
-    return list(_LAYERS.values())
+    return sorted(_LAYERS.values(), key=lambda layer: (layer.order, layer.slug))
+
+
+def layer_get(slug: str) -> Layer | None:
+    return _LAYERS.get(slug)
+
+
+# --- selectors: what a user may see ---------------------------------------
+
+
+def _module_on(layer: Layer, tenant) -> bool:
+    if tenant is None or getattr(tenant, "kind", "platform") == "platform":
+        return False
+    return not layer.module or tenant.has_module(layer.module)
+
+
+def layer_visible(layer: Layer, user, tenant=None) -> bool:
+    tenant = tenant if tenant is not None else getattr(connection, "tenant", None)
+    return _module_on(layer, tenant) and bool(user_roles(user) & set(layer.roles))
+
+
+def layers_for_user(user, tenant=None) -> list[Layer]:
+    """The layers this user may see in the current municipality, in drawing order."""
+    return [layer for layer in layer_list() if layer_visible(layer, user, tenant)]
+
+
+def layer_for_user(user, slug: str, tenant=None) -> Layer | None:
+    """The layer if the user may see it, else None (views answer 404)."""
+    layer = _LAYERS.get(slug)
+    if layer is None or not layer_visible(layer, user, tenant):
+        return None
+    return layer
+
+
+def visible_attributes(layer: Layer, user) -> tuple[Attribute, ...]:
+    """The attributes this user's roles may read (tiles, OGC, info box)."""
+    roles = user_roles(user)
+    return tuple(a for a in layer.attributes if a.visible_to(roles))
+
+
+def tile_attributes(layer: Layer, user, z: int) -> tuple[Attribute, ...]:
+    return tuple(a for a in visible_attributes(layer, user) if a.tiles and z >= a.tile_min_zoom)
+
+
+def audience_key(attributes: Iterable[Attribute]) -> str:
+    """Roles that see the same attributes share cached tiles."""
+    names = ",".join(sorted(a.name for a in attributes))
+    return hashlib.blake2s(names.encode(), digest_size=6).hexdigest()
+
+
+def layer_client_config(layer: Layer, user) -> dict:
+    """What the map page needs about one layer, JSON-ready (labels in the
+    active language)."""
+    attributes = visible_attributes(layer, user)
+    names = {a.name for a in attributes}
+    return {
+        "slug": layer.slug,
+        "title": str(layer.title),
+        "geometry_type": layer.geometry_type,
+        "tiles": f"/tiles/{layer.slug}/{{z}}/{{x}}/{{y}}.mvt",
+        "min_zoom": layer.min_zoom,
+        "max_zoom": layer.max_zoom,
+        "style": layer.style,
+        "themes": [
+            {
+                "slug": theme.slug,
+                "title": str(theme.title),
+                "attribute": theme.attribute,
+                "style": theme.style,
+                "legend": [[v, str(label), colour] for v, label, colour in theme.legend],
+            }
+            for theme in layer.themes
+            if theme.attribute in names
+        ],
+        "attributes": [
+            {
+                "name": a.name,
+                "label": str(a.label),
+                "type": a.type,
+                "tiles": a.tiles,
+                "choices": [[value, str(label)] for value, label in a.choices],
+            }
+            for a in attributes
+        ],
+        "detail_url": layer.detail_url,
+        "label_attribute": layer.label_attribute if layer.label_attribute in names else "",
+        "search_fields": [f for f in layer.search_fields if f in names],
+        "sum_fields": [f for f in layer.sum_fields if f in names],
+        "count_by": [f for f in layer.count_by if f in names],
+    }

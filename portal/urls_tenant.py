@@ -18,6 +18,7 @@ urlpatterns = [
     path("staff/fsm/reports/", include("backoffice.fsm.reports.urls")),
     path("staff/fsm/", include("backoffice.fsm.urls")),
     path("staff/", include("backoffice.workspace.urls")),
+    path("", include("maps.urls")),  # /tiles/ and /ogc/
     path("cms/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

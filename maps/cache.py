@@ -1,0 +1,62 @@
+"""Tile cache in the tenant-aware cache (Redis; django-tenants' ``make_key``
+adds the schema to every key).
+
+Each layer has a version number; a tile is stored under
+(layer, version, audience, z, x, y), so bumping the version retires every
+cached tile of the layer at once.  The owning domain calls
+:func:`layer_changed` when the layer's data changes: at once (so the writing
+request itself sees fresh tiles) and again after the commit (so a tile built
+from the old rows while the transaction was open is not kept)."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+TILE_SECONDS_DEFAULT = 24 * 3600
+_VERSION_KEY = "maps:layer-version:{slug}"
+
+
+def tile_cache_seconds() -> int:
+    """0 switches the tile cache off (the benchmark measures both)."""
+    return getattr(settings, "IMIS_TILE_CACHE_SECONDS", TILE_SECONDS_DEFAULT)
+
+
+def layer_version(slug: str) -> int:
+    key = _VERSION_KEY.format(slug=slug)
+    version = cache.get(key)
+    if version is None:
+        # A fresh start (or an evicted key) never reuses an old number.
+        cache.add(key, time.time_ns(), timeout=None)
+        version = cache.get(key)
+    return int(version)
+
+
+def _bump(slug: str) -> None:
+    key = _VERSION_KEY.format(slug=slug)
+    try:
+        cache.incr(key)
+    except ValueError:  # no version yet
+        cache.add(key, time.time_ns(), timeout=None)
+
+
+def layer_changed(slug: str) -> None:
+    """Retire the cached tiles of a layer in the current municipality."""
+    _bump(slug)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _bump(slug))
+
+
+def tile_key(slug: str, version: int, audience: str, z: int, x: int, y: int, day: str = "") -> str:
+    return f"maps:tile:{slug}:{version}:{audience}:{day}:{z}:{x}:{y}"
+
+
+def tile_get(key: str) -> tuple[bytes, str] | None:
+    return cache.get(key)
+
+
+def tile_set(key: str, content: bytes, etag: str) -> None:
+    seconds = tile_cache_seconds()
+    if seconds:
+        cache.set(key, (content, etag), timeout=seconds)
