@@ -1,7 +1,8 @@
 """A citizen on a small phone, in Bangla, applies for emptying by holding code
 (Bangla digits), reads the one-time code from the SMS that a real Celery
 worker sent to the gateway simulator, sees the fee estimate, gets a
-reference, then tracks the job from a fresh browser with a second code.
+reference, then tracks the job from a fresh browser with a second code; once
+staff have done their steps, the citizen sees the job closed and gives feedback.
 
 The live server reads only committed data: records are made and removed by
 ``manage.py shell`` in a fresh process; the test never touches the ORM."""
@@ -40,10 +41,45 @@ with schema_context(%(schema)r):
     }))
 """
 
+# The office, the provider and the caretaker do their steps (their own pages
+# are tested elsewhere): assess, fee on service, schedule, empty, dispose.
+_STAFF_STEPS = """
+import datetime
+from decimal import Decimal
+from django.contrib.auth import get_user_model
+from django_tenants.utils import schema_context
+from backoffice.fsm import services
+from backoffice.fsm import workflow as wf
+from backoffice.fsm.models import EmptyingApplication
+from tests.backoffice.fsm.factories import plant_make, provider_make
+users = get_user_model().objects
+with schema_context(%(schema)r):
+    manager = users.get(username="fsm_manager")
+    made = provider_make("Jashore Clean Ltd", "JASHORE-TA-11-0001",
+                         member=users.get(username="service_provider"), actor=manager)
+    plant = plant_make("Jashore FSTP", caretaker=users.get(username="caretaker"), actor=manager)
+    app = EmptyingApplication.objects.get(reference=%(reference)r)
+    app = services.application_assess(actor=manager, role=wf.MANAGER, application=app,
+                                      containment_confirmed=True, estimated_volume_m3=Decimal("3"))
+    app = services.application_fee_settle(actor=manager, role=wf.MANAGER, application=app,
+                                          mode="pay_on_service")
+    app = services.application_schedule(actor=manager, role=wf.MANAGER, application=app,
+                                        provider=made["provider"], vehicle=made["vehicle"],
+                                        crew=made["crew"], scheduled_for=datetime.date.today(),
+                                        plant=plant)
+    app = services.application_empty(actor=users.get(username="service_provider"),
+                                     application=app, volume_m3=Decimal("2.9"))
+    app = services.application_dispose(actor=users.get(username="caretaker"), application=app,
+                                       plant=plant, volume_m3=Decimal("2.9"))
+    print(app.state)
+"""
+
 _TEARDOWN = """
 from django.db.models import Q
 from django_tenants.utils import schema_context
-from backoffice.fsm.models import EmptyingApplication
+from backoffice.fsm.models import (
+    EmptyingApplication, ProviderMember, ServiceProvider, TreatmentPlant,
+)
 from backoffice.notifications.models import SmsMessage
 from backoffice.registry.models import Building, ChangeRecord, Holding, Ward
 from citizen.models import OneTimeCode
@@ -56,6 +92,14 @@ with schema_context(%(schema)r):
         object_id__in=[str(pk) for pk in applications.values_list("pk", flat=True)],
     ).delete()
     applications.delete()
+    AuditEvent.objects.filter(action__startswith="fsm.").delete()
+    providers = ServiceProvider.objects.filter(name="Jashore Clean Ltd")
+    ProviderMember.objects.filter(provider__in=providers).delete()
+    for provider in providers:
+        provider.employees.all().delete()
+        provider.vehicles.all().delete()
+    providers.delete()
+    TreatmentPlant.objects.filter(name="Jashore FSTP").delete()
     OneTimeCode.objects.filter(phone=%(phone)r).delete()
     SmsMessage.objects.filter(phone=%(phone)r).delete()
     ChangeRecord.objects.filter(
@@ -145,5 +189,18 @@ def test_citizen_applies_in_bangla_and_tracks_the_job(
         # large touch targets on a 360 px screen
         box = other.get_by_role("button", name="আবেদন বাতিল করুন").bounding_box()
         assert box["height"] >= 44 and box["x"] + box["width"] <= 360
+
+        # The job is done by staff; the citizen sees it closed and gives feedback.
+        result = manage("shell", "-c", _STAFF_STEPS % {"schema": SCHEMA, "reference": reference})
+        assert result.returncode == 0 and "closed" in result.stdout, result.stderr[-2000:]
+        other.reload()
+        expect(other.locator("#state")).to_have_text("সমাপ্ত")
+        expect(other.locator("ol.history li")).to_have_count(6)
+        expect(other.get_by_role("button", name="আবেদন বাতিল করুন")).to_have_count(0)
+        other.get_by_label("৪ - সন্তুষ্ট").check()
+        other.get_by_label("হ্যাঁ").check()
+        other.fill("textarea[name=comments]", "কর্মীরা সময়মতো এসেছিলেন।")
+        other.get_by_role("button", name="মতামত পাঠান").click()
+        expect(other.get_by_text("আপনার মতামতের জন্য ধন্যবাদ।")).to_be_visible()
     finally:
         context.close()
