@@ -5,10 +5,20 @@ is sent and switches to it on the worker before the task runs.  Domain code
 does ``from tenants.celery import app`` and ``@app.task(base=JobTask)``;
 bare ``shared_task`` is banned by ruff (pyproject.toml)."""
 
+from celery.signals import task_prerun
 from django.db import connection
 from django.utils import timezone
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
+
+from tenants.clock import municipality_timezone_activate
+
+
+@task_prerun.connect(weak=False)
+def _municipality_clock(**_) -> None:
+    """After tenant-schemas-celery switched the schema (its handler was
+    connected first): the task runs on that municipality's clock."""
+    municipality_timezone_activate(getattr(connection, "tenant", None))
 
 
 class ImisTask(TenantTask):

@@ -13,8 +13,11 @@ from django.conf import settings
 from django.db import connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django_tenants.middleware.main import TenantMainMiddleware
 from django_tenants.utils import get_public_schema_name, get_tenant_database_alias
+
+from tenants.clock import municipality_timezone_activate
 
 _hosts: dict[str, tuple[float, object]] = {}
 
@@ -40,6 +43,7 @@ class MunicipalityMiddleware(TenantMainMiddleware):
         return tenant
 
     def process_request(self, request):
+        timezone.deactivate()  # nothing of the previous request's clock stays
         if settings.IMIS_TENANT_CACHE_SECONDS > 0:
             hostname = self.hostname_from_request(request)  # validates ALLOWED_HOSTS
             hit = _hosts.get(hostname)
@@ -49,6 +53,7 @@ class MunicipalityMiddleware(TenantMainMiddleware):
         if response is not None:
             return response
         tenant = request.tenant
+        municipality_timezone_activate(tenant)
         if not tenant.ready and tenant.schema_name != get_public_schema_name():
             return _not_ready(tenant)
         return None
@@ -59,6 +64,7 @@ class MunicipalityMiddleware(TenantMainMiddleware):
             connection.set_tenant(tenant)
         tenant.domain_url = hostname
         request.tenant = tenant
+        municipality_timezone_activate(tenant)
         if tenant.schema_name == get_public_schema_name():
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
         return None

@@ -55,3 +55,9 @@ def tenant_heartbeat_task() -> str:
 def schema_probe_task() -> str:
     """Returns the schema the worker ran it in (used by health and tests)."""
     return connection.schema_name
+
+
+@app.task(name="tenants.tasks.clock_probe_task")
+def clock_probe_task() -> str:
+    """The time zone a task runs with (its municipality's; used by tests)."""
+    return timezone.get_current_timezone_name()
