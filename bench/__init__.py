@@ -6,4 +6,11 @@ A benchmark is a module here with ``run()`` (it reports its figures through
 The runner gives each one a process of its own, so each chooses its own
 database and settings before ``django.setup()``."""
 
-BENCHMARKS = ("provisioning", "routing", "registry_generator", "registry_import", "registry_export")
+BENCHMARKS = (
+    "provisioning",
+    "routing",
+    "registry_generator",
+    "registry_import",
+    "registry_export",
+    "fsm_lists",
+)
