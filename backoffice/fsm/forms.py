@@ -133,6 +133,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     workflow.SEND_BACK: frozenset({"reason"}),
     workflow.REJECT: frozenset({"reason"}),
     workflow.DECLINE: frozenset({"reason"}),
+    workflow.FEEDBACK: frozenset({"satisfaction"}),
 }
 # Fields a form never shows: the view sets them (the caretaker's plant) or
 # another form does (the applicant's details come from the intake).

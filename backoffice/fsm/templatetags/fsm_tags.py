@@ -20,8 +20,11 @@ def sla_badge(band):
 
 @register.filter
 def local_dt(value):
-    """An instant in the municipality's own time zone."""
-    return timezone.localtime(value, sla.municipality_timezone()) if value else value
+    """An instant as the municipality's wall clock shows it (naive, so the
+    ``date`` filter does not shift it to the server's zone again)."""
+    if not value:
+        return value
+    return timezone.make_naive(value, sla.municipality_timezone())
 
 
 @register.filter

@@ -43,11 +43,17 @@ def application_history(application: EmptyingApplication) -> list[dict]:
                 "at": event.at,
                 "who": event.actor_username or _("citizen"),
                 "action": workflow.ACTIONS.get(action, action),
-                "to": workflow.STATES.get(data.get("to", ""), data.get("to", "")),
+                "to": workflow.STATES.get(_target(action, data), _target(action, data)),
                 "role": data.get("role", ""),
             }
         )
     return rows
+
+
+def _target(action: str, data: dict) -> str:
+    if data.get("to"):
+        return data["to"]
+    return workflow.SUBMITTED if action == workflow.SUBMIT else ""
 
 
 def refusal_message(request, error: workflow.TransitionError) -> None:

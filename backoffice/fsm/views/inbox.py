@@ -121,6 +121,8 @@ def _application(reference: str) -> EmptyingApplication:
 
 def _detail(request, application, forms_by_action=None, status=200):
     actions = access.desk_actions(request.user, application.state)
+    if application.feedback_at is not None:  # feedback is given once
+        actions = [a for a in actions if a != workflow.FEEDBACK]
     forms_by_action = forms_by_action or {}
     action_forms = [
         {

@@ -302,3 +302,30 @@ def test_a_stale_page_is_refused(world, manager, tenant_a):
     page = manager.get(response["Location"]).content.decode()
     assert "Someone changed this application meanwhile" in page
     assert _state(tenant_a, app).state == wf.ASSESSED
+
+
+def test_office_records_feedback_given_by_phone_once(world, manager, tenant_a):
+    with schema_context(tenant_a.schema_name):
+        closed = services.application_transition(
+            actor=world["caretaker"],
+            role=wf.CARETAKER,
+            application=world["emptied"],
+            action=wf.DISPOSE,
+            plant=world["plant"],
+            disposed_volume_m3=Decimal("2.8"),
+        )
+    assert _post(manager, closed, "feedback", {"comments": "no rating"}).status_code == 200
+    response = _post(
+        manager,
+        closed,
+        "feedback",
+        {"satisfaction": "4", "crew_wore_ppe": "true", "comments": "ok"},
+    )
+    assert response.status_code == 302
+    app = _state(tenant_a, closed)
+    assert app.state == wf.CLOSED and app.satisfaction == 4 and app.feedback_at is not None
+    html = manager.get(f"{F}/applications/{closed.reference}/").content.decode()
+    assert 'id="action-feedback"' not in html  # given once
+    again = _post(manager, closed, "feedback", {"satisfaction": "1"})
+    page = manager.get(again["Location"]).content.decode()
+    assert "Feedback has already been given for this application." in page
