@@ -156,3 +156,15 @@ def otp_verify(*, phone: str, purpose: str, code: str) -> None:
             )
         otp.save(update_fields=["attempts", "locked_until", "expires_at"])
     raise error
+
+
+def otp_purge(*, now=None, older_than=datetime.timedelta(days=1)) -> int:
+    """Forget codes (and with them the phone numbers) older than a day,
+    except those still holding a lock."""
+    now = now or timezone.now()
+    deleted, _counts = (
+        OneTimeCode.objects.filter(created_at__lt=now - older_than)
+        .exclude(locked_until__gt=now)
+        .delete()
+    )
+    return deleted

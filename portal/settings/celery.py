@@ -31,6 +31,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.tenant_heartbeat_task",
         "schedule": timedelta(minutes=15),
     },
+    # One-time codes (and the phone numbers in them) are kept for a day.
+    "otp-purge": {
+        "task": "citizen.tasks.otp_purge_task",
+        "schedule": timedelta(hours=24),
+    },
     # SMS whose send task was lost are queued again (sending is idempotent).
     "sms-requeue-stale": {
         "task": "backoffice.notifications.tasks.sms_requeue_stale_task",

@@ -140,3 +140,21 @@ def test_codes_stay_in_their_municipality(tenant_a, tenant_b):
         refused("none", code=code)
     with schema_context(tenant_a.schema_name):
         otp_verify(phone=PHONE, purpose=APPLY, code=code)
+
+
+def test_old_codes_are_purged_but_locks_kept(in_a):
+    from citizen.tasks import otp_purge_task
+
+    otp_send(phone=PHONE, purpose=APPLY, language="en")
+    otp_send(phone="+8801811000002", purpose=APPLY, language="en")
+    otp_send(phone="+8801811000003", purpose=APPLY, language="en")
+    day_ago = timezone.now() - datetime.timedelta(days=1, minutes=1)
+    OneTimeCode.objects.exclude(phone="+8801811000003").update(created_at=day_ago)
+    OneTimeCode.objects.filter(phone="+8801811000002").update(
+        locked_until=timezone.now() + datetime.timedelta(minutes=5)
+    )
+    assert otp_purge_task.run() == "1 old one-time codes removed"
+    assert set(OneTimeCode.objects.values_list("phone", flat=True)) == {
+        "+8801811000002",
+        "+8801811000003",
+    }
