@@ -51,6 +51,11 @@ def test_public_fsm_role_matrix(which, request):
     assert_role_matrix(tenant, host_of(tenant.code), rows())
 
 
+def test_the_home_page_links_to_the_fsm_pages(client_a):
+    page = client_a.get("/bn/").content.decode()
+    assert 'href="/bn/fsm/apply/"' in page and 'href="/bn/fsm/track/"' in page
+
+
 def test_no_pages_where_fsm_is_switched_off(tenant_b, client_b):
     from tenants.middleware import tenant_host_cache_clear
     from tenants.models import Municipality
@@ -62,5 +67,6 @@ def test_no_pages_where_fsm_is_switched_off(tenant_b, client_b):
     try:
         assert client_b.get("/en/fsm/apply/").status_code == 404
         assert client_b.get("/en/fsm/track/").status_code == 404
+        assert "/fsm/apply/" not in client_b.get("/en/").content.decode()
     finally:
         tenant_host_cache_clear()
