@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/registry/", include("backoffice.registry.urls")),
     path("staff/fsm/reports/", include("backoffice.fsm.reports.urls")),
     path("staff/fsm/", include("backoffice.fsm.urls")),
+    path("staff/notifications/", include("backoffice.notifications.urls")),
     path("staff/", include("backoffice.workspace.urls")),
     path("", include("maps.urls")),  # /tiles/ and /ogc/
     path("cms/", include(wagtailadmin_urls)),
