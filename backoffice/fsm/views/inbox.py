@@ -79,14 +79,16 @@ def inbox(request):
     if tab not in (OPEN, OVERDUE, *workflow.STATES):
         raise Http404
     form = InboxSearchForm(request.GET or None)
+    # The office sees every application; a revenue collector those awaiting the fee.
+    visible = selectors.applications_for_user(request.user)
     if tab == OVERDUE:
-        queryset = selectors.applications_overdue(now=now)
+        queryset = selectors.applications_overdue(now=now) & visible
     elif tab == OPEN:
-        queryset = EmptyingApplication.objects.filter(state__in=OPEN_STATES)
+        queryset = visible.filter(state__in=OPEN_STATES)
     else:
-        queryset = EmptyingApplication.objects.filter(state=tab)
+        queryset = visible.filter(state=tab)
     queryset = _search(queryset, form.query()).select_related("holding", "building", "provider")
-    counts = selectors.inbox_counts(now=now)
+    counts = selectors.inbox_counts(now=now, queryset=visible)
     page = keyset_page(
         queryset,
         key="reference",
@@ -109,9 +111,9 @@ def inbox(request):
     )
 
 
-def _application(reference: str) -> EmptyingApplication:
+def _application(request, reference: str) -> EmptyingApplication:
     return get_or_404(
-        EmptyingApplication.objects.select_related(
+        selectors.applications_for_user(request.user).select_related(
             "holding", "building", "containment", "containment__containment_type", "provider",
             "vehicle", "plant",
         ),
@@ -152,17 +154,17 @@ def _detail(request, application, forms_by_action=None, status=200):
 @inbox_required
 @require_GET
 def application_detail(request, reference):
-    return _detail(request, _application(reference))
+    return _detail(request, _application(request, reference))
 
 
 @inbox_required
 @require_POST
 def application_act(request, reference, action):
-    application = _application(reference)
     if action not in workflow.ACTIONS:
         raise Http404
     if not access.may_ever(request.user, action):
         raise PermissionDenied
+    application = _application(request, reference)
     role = access.acting_role(request.user, application.state, action)
     if role is None:
         reason = (

@@ -120,6 +120,13 @@ def fsm_sample(tenant) -> dict:
     other_plant = _plant("Second FSTP")
 
     submitted = submit(manager, holding)
+    assessed = services.application_transition(
+        actor=manager,
+        role=wf.MANAGER,
+        application=submit(manager, holding),
+        action=wf.ASSESS,
+        estimated_volume_m3=Decimal("3.0"),
+    )
     scheduled = to_scheduled(manager, submit(manager, holding), mine, my_vehicle, my_crew, my_plant)
     others = to_scheduled(
         manager, submit(manager, holding), other, other_vehicle, other_crew, other_plant
@@ -149,6 +156,7 @@ def fsm_sample(tenant) -> dict:
         "plant": my_plant,
         "other_plant": other_plant,
         "submitted": submitted,
+        "assessed": assessed,
         "scheduled": scheduled,
         "others": others,
         "emptied": emptied,

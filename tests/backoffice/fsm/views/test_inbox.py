@@ -111,18 +111,13 @@ def test_detail_shows_history_and_the_manager_actions(world, manager):
     assert "Clean City Ltd" in html
 
 
-def test_revenue_collector_may_only_settle_fees(world, client_a, tenant_a):
+def test_revenue_collector_sees_and_settles_only_fees(world, client_a, tenant_a):
     collector = login(client_a, tenant_a, "revenue_collector")
-    assessed = _in_a(
-        tenant_a,
-        lambda: services.application_transition(
-            actor=world["manager"],
-            role=wf.MANAGER,
-            application=submit(world["manager"], world["holding"]),
-            action=wf.ASSESS,
-            estimated_volume_m3=Decimal("2"),
-        ),
-    )
+    assessed = world["assessed"]
+    listing = collector.get(f"{F}/inbox/?tab=open").content.decode()
+    assert assessed.reference in listing
+    assert world["submitted"].reference not in listing  # not theirs to see
+    assert collector.get(f"{F}/applications/{world['submitted'].reference}/").status_code == 404
     html = collector.get(f"{F}/applications/{assessed.reference}/").content.decode()
     assert 'id="action-settle_fee"' in html and 'id="action-reject"' not in html
     response = collector.post(
@@ -134,10 +129,10 @@ def test_revenue_collector_may_only_settle_fees(world, client_a, tenant_a):
         },
     )
     assert response.status_code == 302
-    assert (
-        _in_a(tenant_a, lambda: EmptyingApplication.objects.get(pk=assessed.pk).state)
-        == wf.FEE_SETTLED
-    )
+    app = _state(tenant_a, assessed)
+    assert app.state == wf.FEE_SETTLED and app.fee == Decimal("1500")
+    # the job they settled stays visible to them; rejecting is never theirs
+    assert collector.get(f"{F}/applications/{assessed.reference}/").status_code == 200
     assert collector.post(f"{F}/applications/{assessed.reference}/reject/", {}).status_code == 403
 
 

@@ -25,6 +25,7 @@ F = "/staff/fsm"
 
 def fsm_rows(s) -> list[MatrixRow]:
     sub = s["submitted"].reference
+    fee = s["assessed"].reference  # awaiting the fee: the revenue collector's too
     job = s["scheduled"].reference
     load = s["emptied"].reference
     return [
@@ -32,7 +33,8 @@ def fsm_rows(s) -> list[MatrixRow]:
         MatrixRow(f"{F}/inbox/", allowed=INBOX),
         MatrixRow(f"{F}/inbox/", allowed=INBOX, data={"tab": "overdue"}),
         MatrixRow(f"{F}/inbox/", allowed=INBOX, data={"tab": "submitted", "q": "০১-০০১-০০০১-০০"}),
-        MatrixRow(f"{F}/applications/{sub}/", allowed=INBOX),
+        MatrixRow(f"{F}/applications/{fee}/", allowed=INBOX),
+        MatrixRow(f"{F}/applications/{fee}/settle_fee/", allowed=INBOX, method="post", data={}),
         MatrixRow(f"{F}/applications/{sub}/reject/", allowed=OFFICE, method="post", data={}),
         MatrixRow(f"{F}/applications/{sub}/assess/", allowed=OFFICE, method="post", data={}),
         MatrixRow(f"{F}/applications/{job}/reassign/", allowed=OFFICE, method="post", data={}),
@@ -58,7 +60,7 @@ def fsm_rows(s) -> list[MatrixRow]:
         MatrixRow(f"{F}/plants/{s['plant'].pk}/", allowed=READERS),
         # read-only pages take no writes, whoever asks
         MatrixRow(f"{F}/inbox/", allowed=INBOX, method="post", ok=405),
-        MatrixRow(f"{F}/applications/{sub}/", allowed=INBOX, method="post", ok=405),
+        MatrixRow(f"{F}/applications/{fee}/", allowed=INBOX, method="post", ok=405),
         MatrixRow(f"{F}/due/", allowed=READERS, method="post", ok=405),
         MatrixRow(f"{F}/containments/", allowed=READERS, method="post", ok=405),
         MatrixRow(f"{F}/due/export.csv", allowed=OFFICE, method="post", ok=405),
