@@ -59,8 +59,12 @@ TENANT_APPS = [
     "backoffice.fsm",
     "backoffice.fsm.reports",
     "backoffice.billing",
+    "backoffice.billing.pdf",
     "backoffice.notifications",
+    "backoffice.payments",
     "maps",
+    "maps.viewer",
+    "maps.exports",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -87,6 +91,7 @@ IMIS_PROVISIONING_STEPS = [
     "tenants.provisioning.roles_seed_step",
     "citizen.provisioning.site_create_step",
     "backoffice.registry.provisioning.registry_config_step",
+    "backoffice.billing.pdf.provisioning.signing_identity_step",
     "tenants.provisioning.first_admin_step",
 ]
 
@@ -237,7 +242,10 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "odt", "ods"]
 # --- Demo ----------------------------------------------------------------
 IMIS_DEMO_PASSWORD = env_str("IMIS_DEMO_PASSWORD", "")
 # Run in each demo municipality's schema after it is provisioned (synthetic data).
-IMIS_DEMO_STEPS: list[str] = ["backoffice.registry.synthetic.demo_step"]
+IMIS_DEMO_STEPS: list[str] = [
+    "backoffice.registry.synthetic.demo_step",
+    "backoffice.billing.pdf.provisioning.signing_identity_demo_step",
+]
 IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
 # Extra steps of the synthetic city generator (after the registry's own), by
 # dotted path: modules add their synthetic data (containments, connections...).
@@ -245,6 +253,7 @@ IMIS_SYNTHETIC_STEPS: list[str] = ["backoffice.fsm.synthetic.fsm_step"]
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
 from portal.settings.sms import *  # noqa: E402,F403  (integration module)
+from portal.settings.payments import *  # noqa: E402,F403  (integration module)
 
 # GDAL 3.6 (Debian 12) cannot block network access from spatial references;
 # our importers only accept the vector drivers they allow and reproject from

@@ -1,0 +1,194 @@
+"""The map tools' numbers against independent PostGIS queries written here,
+find and info per role, exports opened back with GDAL, and the other
+municipality seeing none of it."""
+
+import json
+
+import pytest
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from backoffice.fsm.models import Containment, ContainmentType
+from backoffice.registry import services
+from backoffice.registry.models import Waterbody
+from tests.backoffice.registry.factories import ORIGIN, building_make, holding_make, wards_make
+from tests.conftest import login
+
+# A pond in ward 1, south-west part; buildings and containments around it.
+POND = (ORIGIN[0] + 0.002, ORIGIN[1] + 0.003, ORIGIN[0] + 0.003, ORIGIN[1] + 0.004)
+
+
+def _square(x0, y0, x1, y1):
+    return Polygon(((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)), srid=4326)
+
+
+@pytest.fixture
+def city(tenant_a):
+    with schema_context(tenant_a.schema_name):
+        wards_make()
+        buildings = [
+            building_make(ward=w, index=i, population=5 + i) for w in (1, 2) for i in range(8)
+        ]
+        owner = services.owner_create(actor=None, name_en="Rahima Khatun", name_bn="রহিমা খাতুন")
+        holding_make(code="01-001-0001-01", buildings=[buildings[0]], owners=[owner])
+        Waterbody.objects.create(name_en="Pond", kind="pond", area=MultiPolygon(_square(*POND)))
+        kind = ContainmentType.objects.order_by("sort_order").first()
+        containments = []
+        for i in range(12):
+            # A line of containments east of the pond: 0 m, ~10 m, ~20 m ... from its edge.
+            x = POND[2] + i * 0.0001
+            containments.append(
+                Containment.objects.create(
+                    code=f"T-C{i:03d}",
+                    containment_type=kind,
+                    location=Point(x, (POND[1] + POND[3]) / 2, srid=4326),
+                    population_served=3,
+                )
+            )
+        yield {"buildings": buildings, "containments": containments, "owner": owner}
+
+
+def _independent(sql_text, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql_text, params)
+        return cursor.fetchall()
+
+
+def test_buffer_all_waterbodies_matches_dwithin(tenant_a, client_a, city):
+    login(client_a, tenant_a, "fsm_manager")
+    response = client_a.post(
+        "/staff/map/api/select/",
+        {"layer": "containments", "buffer_m": "30", "source": "waterbodies", "limit": "200"},
+    )
+    assert response.status_code == 200, response.content
+    data = response.json()
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT c.id FROM fsm_containment c WHERE EXISTS (SELECT 1 FROM registry_waterbody w"
+            " WHERE ST_DWithin(c.location::geography, w.area::geography, 30)) ORDER BY c.id"
+        )
+    ids = [row["id"] for row in data["rows"]]
+    assert ids == [row[0] for row in expected]
+    assert data["count"] == len(expected) == 3  # 0, ~10 and ~20 m; ~30.7 m is out
+    assert len(data["highlight"]["features"]) == 3
+    assert data["outline"]["type"] in ("Polygon", "MultiPolygon")
+
+
+def test_buffer_point_and_drawn_line(tenant_a, client_a, city):
+    login(client_a, tenant_a, "gis_officer")
+    x, y = ORIGIN[0] + 0.0015, ORIGIN[1] + 0.0015
+    response = client_a.post(
+        "/staff/map/api/select/", {"layer": "buildings", "buffer_m": "120", "point": f"{x},{y}"}
+    )
+    assert response.status_code == 200, response.content
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT count(*) FROM registry_building b WHERE b.status <> 'demolished' AND"
+            " ST_DWithin(b.footprint::geography, ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography,"
+            " 120)",
+            [x, y],
+        )[0][0]
+    assert response.json()["count"] == expected > 0
+    line = {"type": "LineString", "coordinates": [[x, y], [x + 0.01, y]]}
+    response = client_a.post(
+        "/staff/map/api/select/",
+        {"layer": "buildings", "buffer_m": "50", "geometry": json.dumps(line)},
+    )
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT count(*) FROM registry_building b WHERE b.status <> 'demolished' AND"
+            " ST_DWithin(b.footprint::geography, ST_GeomFromGeoJSON(%s)::geography, 50)",
+            [json.dumps(line)],
+        )[0][0]
+    assert response.json()["count"] == expected > 0
+
+
+def test_summary_by_ward_and_in_polygon(tenant_a, client_a, city):
+    login(client_a, tenant_a, "viewer")
+    response = client_a.post("/staff/map/api/summary/", {"layer": "buildings", "group": "ward"})
+    assert response.status_code == 200, response.content
+    data = response.json()
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT w.number, count(*), sum(b.population), sum(b.households)"
+            " FROM registry_building b JOIN registry_ward w ON w.id = b.ward_id"
+            " WHERE b.status <> 'demolished' GROUP BY w.number ORDER BY w.number"
+        )
+    got = [(r["ward"], r["count"], r["population"], r["households"]) for r in data["rows"]]
+    assert got == [tuple(row) for row in expected]
+    assert data["total"]["population"] == sum(row[2] for row in expected)
+    # Containments by type inside a drawn polygon (no ward column: a spatial join).
+    area = _square(POND[2] - 0.0001, POND[1], POND[2] + 0.00055, POND[3])
+    response = client_a.post(
+        "/staff/map/api/summary/",
+        {"layer": "containments", "group": "area", "within": area.geojson, "by": "type"},
+    )
+    assert response.status_code == 200, response.content
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT count(*), sum(population_served) FROM fsm_containment c"
+            " WHERE ST_Intersects(c.location, ST_GeomFromGeoJSON(%s))",
+            [area.geojson],
+        )[0]
+    rows = response.json()["rows"]
+    assert len(rows) == 1 and rows[0]["category"]
+    assert rows[0]["count"] == expected[0] == 6
+
+
+def test_find_and_info_per_role(tenant_a, client_a, city):
+    building = city["buildings"][0]
+    login(client_a, tenant_a, "viewer")
+    found = client_a.get("/staff/map/api/find/", {"q": building.bin}).json()["results"]
+    assert found[0]["label"] == building.bin and found[0]["layer"] == "buildings"
+    # A viewer never finds or reads owners' names.
+    assert client_a.get("/staff/map/api/find/", {"q": "Rahima"}).json()["results"] == []
+    info = client_a.get(f"/staff/map/api/info/buildings/{building.pk}/").json()
+    names = {f["name"] for f in info["fields"]}
+    assert "owner_names" not in names and "bin" in names
+    assert info["url"] == f"/staff/registry/buildings/{building.bin}/"
+    assert "Rahima" not in json.dumps(info)
+    login(client_a, tenant_a, "revenue_chief")
+    found = client_a.get("/staff/map/api/find/", {"q": "Rahima"}).json()["results"]
+    assert [r["id"] for r in found] == [building.pk]
+    info = client_a.get(f"/staff/map/api/info/buildings/{building.pk}/").json()
+    assert "Rahima Khatun" in json.dumps(info)
+    # Holding code typed with Bangla digits and spaces finds the building.
+    login(client_a, tenant_a, "gis_officer")
+    found = client_a.get("/staff/map/api/find/", {"q": "০১-০০১-০০০১"}).json()["results"]
+    assert building.pk in [r["id"] for r in found]
+
+
+def test_service_provider_cannot_export(tenant_a, client_a, city):
+    login(client_a, tenant_a, "service_provider")
+    response = client_a.post(
+        "/staff/map/api/export/csv/", {"layer": "containments", "source": "waterbodies"}
+    )
+    assert response.status_code == 403
+
+
+def test_other_municipality_sees_nothing(tenant_a, tenant_b, client_b, city):
+    building = city["buildings"][0]
+    login(client_b, tenant_b, "municipal_admin")
+    assert client_b.get(f"/staff/map/api/info/buildings/{building.pk}/").status_code == 404
+    assert client_b.get("/staff/map/api/find/", {"q": building.bin}).json()["results"] == []
+    response = client_b.post(
+        "/staff/map/api/select/",
+        {"layer": "containments", "buffer_m": "30", "source": "waterbodies"},
+    )
+    assert response.json()["count"] == 0
+
+
+def test_bad_requests_are_refused(tenant_a, client_a, city):
+    login(client_a, tenant_a, "viewer")
+    assert client_a.post("/staff/map/api/select/", {"layer": "nope"}).status_code == 404
+    response = client_a.post(
+        "/staff/map/api/select/", {"layer": "buildings", "buffer_m": "-4", "point": "1,2"}
+    )
+    assert response.status_code == 400
+    response = client_a.post("/staff/map/api/select/", {"layer": "buildings", "f_owner_names": "x"})
+    assert response.status_code == 400  # a viewer may not filter on owners
+    response = client_a.post(
+        "/staff/map/api/select/", {"layer": "buildings", "within": "{not json"}
+    )
+    assert response.status_code == 400
