@@ -31,6 +31,8 @@ class PublicLocaleMiddleware(LocaleMiddleware):
         "/static/",
         "/i18n/",
         "/documents/",
+        "/ogc/",
+        "/tiles/",
     )
 
     def process_response(self, request, response):
