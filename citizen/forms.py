@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.registry.codes import BANGLA_DIGITS, holding_code_normalise, phone_normalise
 from citizen import selectors
+from tenants.formatting import BENGALI_DIGITS
 
 NUMERIC = {"inputmode": "numeric", "autocomplete": "off"}
 
@@ -20,6 +21,11 @@ def _phone_field():
         help_text=_("We send a one-time code to this number."),
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
+
+
+def _ward_number(number: int, bangla: bool) -> str:
+    text = f"{number:02d}"
+    return text.translate(BENGALI_DIGITS) if bangla else text
 
 
 def _clean_phone(value: str) -> str:
@@ -56,7 +62,7 @@ class ApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         bangla = get_language() == "bn"
         self.fields["ward"].choices = [("", _("Choose your ward"))] + [
-            (number, f"{number:02d} {name_bn if bangla else name_en}")
+            (number, f"{_ward_number(number, bangla)} {name_bn if bangla else name_en}")
             for number, name_en, name_bn in selectors.wards_public()
         ]
 
@@ -142,7 +148,7 @@ class FeedbackForm(forms.Form):
         coerce=lambda value: {"yes": True, "no": False}.get(value),
         empty_value=None,
         required=False,
-        choices=[("yes", _("Yes")), ("no", _("No")), ("", _("I did not see"))],
+        choices=[("yes", _("Yes")), ("no", _("No")), ("unknown", _("I did not see"))],
         widget=forms.RadioSelect,
     )
     comments = forms.CharField(

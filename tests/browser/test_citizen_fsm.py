@@ -14,6 +14,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import ARTIFACTS
 from tests.support.cleanup import manage
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db]
@@ -125,6 +126,11 @@ def jashore_holding(live_portal, celery_worker, sms_simulator):
     sms_simulator.reset()
 
 
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"citizen_fsm_{name}.png"), full_page=True)
+
+
 def wait_for_sms(simulator, count: int) -> str:
     """The text of SMS number ``count`` to the citizen, once the worker sent it."""
     deadline = time.monotonic() + 30
@@ -150,6 +156,7 @@ def test_citizen_applies_in_bangla_and_tracks_the_job(
     page.fill("input[name=holding_code]", CODE_BN)
     page.fill("input[name=applicant_name]", "করিম")
     page.fill("input[name=phone]", PHONE_BN)
+    shot(page, "apply")
     page.get_by_role("button", name="এগিয়ে যান").click()
 
     expect(page).to_have_url(re.compile(r"/bn/fsm/apply/verify/$"))
@@ -162,6 +169,7 @@ def test_citizen_applies_in_bangla_and_tracks_the_job(
     expect(page.get_by_role("heading", name="আনুমানিক ফি")).to_be_visible()
     expect(page.locator(".fee")).to_contain_text("৳")
     expect(page.get_by_text("01-002-0003-00")).to_be_visible()
+    shot(page, "confirm")
     page.get_by_role("button", name="আবেদন নিশ্চিত করুন").click()
 
     expect(page).to_have_url(re.compile(r"/bn/fsm/apply/done/$"))
@@ -197,6 +205,7 @@ def test_citizen_applies_in_bangla_and_tracks_the_job(
         expect(other.locator("#state")).to_have_text("সমাপ্ত")
         expect(other.locator("ol.history li")).to_have_count(6)
         expect(other.get_by_role("button", name="আবেদন বাতিল করুন")).to_have_count(0)
+        shot(other, "closed")
         other.get_by_label("৪ - সন্তুষ্ট").check()
         other.get_by_label("হ্যাঁ").check()
         other.fill("textarea[name=comments]", "কর্মীরা সময়মতো এসেছিলেন।")

@@ -395,3 +395,20 @@ def test_a_phone_proved_in_this_session_needs_no_second_code(client_a, khulna):
     with in_schema(khulna):
         assert OneTimeCode.objects.count() == 1
         assert EmptyingApplication.objects.exclude(reference=first).count() == 1
+
+
+def test_feedback_form_preselects_nothing_and_unknown_ppe_is_none():
+    from citizen.forms import FeedbackForm
+
+    assert "checked" not in str(FeedbackForm())
+    form = FeedbackForm({"satisfaction": "3", "crew_wore_ppe": "unknown"})
+    assert form.is_valid() and form.cleaned_data["crew_wore_ppe"] is None
+
+
+def test_bangla_pages_use_bengali_digits_for_dates_and_wards(client_a, khulna):
+    application = citizen_application(khulna)
+    status_url = track(client_a, khulna, application.reference, lang="bn").url
+    page = client_a.get(status_url).content.decode()
+    year = str(timezone.localdate().year).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
+    assert year in page and application.reference in page  # the reference stays typeable
+    assert "০১ ওয়ার্ড 1" in client_a.get("/bn/fsm/apply/").content.decode()
