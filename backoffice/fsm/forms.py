@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.fsm import services, workflow
 from backoffice.fsm.models import (
     Channel,
+    ContainmentType,
     Employee,
     EmptyingApplication,
     EmptyingPhoto,
@@ -139,6 +140,7 @@ REQUIRED: dict[str, frozenset[str]] = {
 # another form does (the applicant's details come from the intake).
 HIDDEN: dict[str, frozenset[str]] = {
     workflow.DISPOSE: frozenset({"plant"}),
+    workflow.ASSESS: frozenset({"containment_registered"}),  # set by registering one
 }
 DATE_FIELDS = frozenset({"scheduled_for"})
 DECIMAL_INPUT = {"inputmode": "decimal"}
@@ -243,6 +245,56 @@ class ActionForm(forms.Form):
 def phone_display(value: str) -> str:
     """+8801712345678 -> 01712345678, as people dial it."""
     return re.sub(r"^\+880", "0", value or "")
+
+
+class AssessForm(ActionForm):
+    """The site visit; a containment found on site can be registered here."""
+
+    register_type = forms.ModelChoiceField(
+        label=_("Register a containment found on site: type"),
+        queryset=ContainmentType.objects.all(),
+        required=False,
+        help_text=_("Only when the building has no containment recorded yet."),
+    )
+    register_volume_m3 = forms.DecimalField(
+        label=_("Volume of that containment (m³)"),
+        required=False,
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs=DECIMAL_INPUT),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs["action"] = workflow.ASSESS
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("register_type") and data.get("containment"):
+            self.add_error(
+                "register_type", _("Either choose the containment or register a new one.")
+            )
+        return data
+
+    def registration(self) -> dict | None:
+        kind = self.cleaned_data.get("register_type")
+        if kind is None:
+            return None
+        return {"containment_type": kind, "volume_m3": self.cleaned_data.get("register_volume_m3")}
+
+    def service_data(self) -> dict:
+        data = super().service_data()
+        data.pop("register_type", None)
+        data.pop("register_volume_m3", None)
+        return data
+
+
+def action_form(*args, action: str, application, **kwargs) -> ActionForm:
+    """The form for ``action`` on the application's page."""
+    if action == workflow.ASSESS:
+        return AssessForm(*args, application=application, **kwargs)
+    return ActionForm(*args, action=action, application=application, **kwargs)
 
 
 # --- Photos from the provider's phone ---------------------------------------

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.shortcuts import render
 
+from backoffice.fsm.views.index import ANY_FSM_ROLE
 from backoffice.registry.views.access import READERS as REGISTRY_READERS
 from tenants.auth_forms import ThrottledAuthenticationForm
 from tenants.modules import MODULES
@@ -38,5 +39,6 @@ def home(request):
             "cms": "communications_officer" in roles or "municipal_admin" in roles,
             "registry": municipality.has_module("buildings")
             and user_has_role(request.user, REGISTRY_READERS),
+            "fsm": municipality.has_module("fsm") and user_has_role(request.user, ANY_FSM_ROLE),
         },
     )

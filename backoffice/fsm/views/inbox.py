@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.fsm import selectors, services, workflow
-from backoffice.fsm.forms import ActionForm, InboxSearchForm, search_terms
+from backoffice.fsm.forms import InboxSearchForm, action_form, search_terms
 from backoffice.fsm.models import EmptyingApplication
 from backoffice.fsm.views import access
 from backoffice.fsm.views.common import (
@@ -131,7 +131,7 @@ def _detail(request, application, forms_by_action=None, status=200):
             "action": action,
             "label": workflow.ACTIONS[action],
             "form": forms_by_action.get(action)
-            or ActionForm(action=action, application=application),
+            or action_form(action=action, application=application),
         }
         for action in actions
     ]
@@ -174,16 +174,26 @@ def application_act(request, reference, action):
         )
         refusal_message(request, workflow.TransitionError(application.state, action, "", reason))
         return redirect("fsm:application_detail", reference=application.reference)
-    form = ActionForm(request.POST, request.FILES, action=action, application=application)
+    form = action_form(request.POST, action=action, application=application)
     if form.is_valid():
         try:
-            services.application_transition(
-                actor=request.user,
-                role=role,
-                application=application,
-                action=action,
-                **form.service_data(),
-            )
+            registration = getattr(form, "registration", lambda: None)()
+            if registration is not None:
+                services.application_assess(
+                    actor=request.user,
+                    role=role,
+                    application=application,
+                    register_containment=registration,
+                    **form.service_data(),
+                )
+            else:
+                services.application_transition(
+                    actor=request.user,
+                    role=role,
+                    application=application,
+                    action=action,
+                    **form.service_data(),
+                )
         except workflow.TransitionError as error:
             refusal_message(request, error)
             return redirect("fsm:application_detail", reference=application.reference)

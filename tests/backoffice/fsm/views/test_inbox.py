@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 
 from backoffice.fsm import services
 from backoffice.fsm import workflow as wf
-from backoffice.fsm.models import EmptyingApplication
+from backoffice.fsm.models import ContainmentType, EmptyingApplication
 from tests.backoffice.fsm.views.sample import fsm_sample, submit
 from tests.conftest import login
 
@@ -324,3 +324,38 @@ def test_office_records_feedback_given_by_phone_once(world, manager, tenant_a):
     again = _post(manager, closed, "feedback", {"satisfaction": "1"})
     page = manager.get(again["Location"]).content.decode()
     assert "Feedback has already been given for this application." in page
+
+
+def test_assessment_registers_a_containment_found_on_site(world, manager, tenant_a):
+    from tests.backoffice.registry.factories import building_make, holding_make
+
+    with schema_context(tenant_a.schema_name):
+        building = building_make(world["manager"], ward=2, index=9)
+        holding = holding_make(world["manager"], code="02-001-0002-00", buildings=[building])
+        app = submit(world["manager"], holding)
+        kind = ContainmentType.objects.get(code="double_pit")
+    assert app.containment_id is None
+    both = _post(
+        manager,
+        app,
+        "assess",
+        {
+            "register_type": kind.pk,
+            "containment": world["containment"].pk,
+            "estimated_volume_m3": "2",
+        },
+    )
+    assert both.status_code == 200  # the building's own list has no such containment either
+    response = _post(
+        manager,
+        app,
+        "assess",
+        {"register_type": kind.pk, "register_volume_m3": "2.5", "estimated_volume_m3": "2"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    app = _state(tenant_a, app)
+    assert app.state == wf.ASSESSED and app.containment_registered
+    with schema_context(tenant_a.schema_name):
+        assert app.containment.containment_type == kind
+        assert app.containment.volume_m3 == Decimal("2.5")
+        assert list(app.containment.buildings.all()) == [building]

@@ -97,3 +97,13 @@ def test_fsm_is_gone_when_the_module_is_off(db, which, request):
     client = login(Client(HTTP_HOST=host_of(tenant.code)), tenant, "fsm_manager")
     for path in (f"{F}/", f"{F}/inbox/", f"{F}/intake/", f"{F}/due/export.csv"):
         assert client.get(path, follow=True).status_code == 404, path
+
+
+def test_back_office_home_links_fsm_for_its_roles(db, tenant_a):
+    from django.test import Client
+
+    from tests.conftest import login
+
+    for role, linked in (("fsm_manager", True), ("service_provider", True), ("gis_officer", False)):
+        client = login(Client(HTTP_HOST=host_of(tenant_a.code)), tenant_a, role)
+        assert ('id="fsm-link"' in client.get("/staff/").content.decode()) is linked, role
