@@ -99,6 +99,9 @@ def monthly_reports_missing(*, month: datetime.date) -> bool:
 def monthly_reports_due(*, now: datetime.datetime | None = None) -> datetime.date | None:
     """The month to report now, in this municipality's clock, if its reports
     are not all made yet (None: nothing to do)."""
+    tenant = connection.tenant
+    if hasattr(tenant, "has_module") and not tenant.has_module("fsm"):
+        return None  # FSM switched off here (a water utility, say)
     month = report_month_due(now or timezone.now(), municipality_tz())
     if month is None or not monthly_reports_missing(month=month):
         return None

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 from openpyxl import load_workbook
 
 from backoffice.fsm.reports import periods, services
@@ -182,6 +182,15 @@ def test_each_municipality_reports_at_its_own_midnight(tenant_a, tenant_b):
         assert services.monthly_reports_due(now=london_midnight) is None
     with schema_context(tenant_b.schema_name):
         assert not ProviderReport.objects.exists()  # nothing crossed over
+
+
+def test_nothing_is_due_where_fsm_is_switched_off(tenant_a):
+    khulna_midnight = datetime.datetime(2026, 11, 30, 18, 5, tzinfo=UTC)
+    with tenant_context(tenant_a):
+        month_make()
+        assert services.monthly_reports_due(now=khulna_midnight) == datetime.date(2026, 11, 1)
+        tenant_a.modules = [m for m in tenant_a.modules if m != "fsm"]
+        assert services.monthly_reports_due(now=khulna_midnight) is None
 
 
 def test_the_check_task_queues_nothing_when_it_is_not_the_1st(tenant_a):
