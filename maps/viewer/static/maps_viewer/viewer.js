@@ -32,8 +32,7 @@
       type: "vector",
       tiles: [window.location.origin + l.tiles],
       minzoom: Math.max(0, l.min_zoom),
-      maxzoom: Math.min(22, Math.max(l.min_zoom, 16)),
-      promoteId: "id"
+      maxzoom: Math.min(22, Math.max(l.min_zoom, 16))
     };
     var s = l.style || {};
     style.layers.push({
@@ -250,6 +249,7 @@
     map.getSource("outline").setData(data.outline ? { type: "Feature", geometry: data.outline, properties: {} } : { type: "FeatureCollection", features: [] });
     resultsBox.textContent = "";
     resultsBox.hidden = false;
+    resultsBox.setAttribute("data-highlighted", data.highlight.features.length);
     var title = el("h2", { "data-count": data.count }, T.found.replace("%(count)s", num(data.count)).replace("%(layer)s", layers[data.layer].title));
     resultsBox.appendChild(title);
     if (data.count > data.highlight_limit) {
