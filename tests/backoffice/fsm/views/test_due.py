@@ -115,3 +115,28 @@ def test_export_stays_in_its_tenant(world, client_b, tenant_b):
     manager = login(client_b, tenant_b, "fsm_manager")
     body = b"".join(manager.get("/staff/fsm/due/export.csv").streaming_content).decode()
     assert world["ward1"].code not in body and world["ward2"].code not in body
+
+
+def test_due_list_queries_do_not_grow_with_rows(world, client_a, tenant_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = login(client_a, tenant_a, "fsm_manager")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert manager.get(URL, {"days": "365"}).status_code == 200
+        return len(ctx)
+
+    count()
+    few = count()
+    with schema_context(tenant_a.schema_name):
+        kind = ContainmentType.objects.get(code="unknown")
+        for index in range(6):
+            services.containment_create(
+                actor=None,
+                containment_type=kind,
+                constructed_on=datetime.date(2020, 1, 1),
+                responsible_building=building_make(None, ward=1, index=10 + index),
+            )
+    assert count() == few <= 10

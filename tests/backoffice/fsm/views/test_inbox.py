@@ -359,3 +359,14 @@ def test_assessment_registers_a_containment_found_on_site(world, manager, tenant
         assert app.containment.containment_type == kind
         assert app.containment.volume_m3 == Decimal("2.5")
         assert list(app.containment.buildings.all()) == [building]
+
+
+def test_inbox_and_job_pages_in_bangla(world, manager, client_a, tenant_a):
+    manager.post("/i18n/setlang/", {"language": "bn", "next": "/staff/fsm/"})
+    html = manager.get(f"{F}/inbox/").content.decode()
+    assert '<html lang="bn">' in html and "খালি করার আবেদনসমূহ" in html
+    assert "সব চলমান" in html and "Emptying applications" not in html
+    provider = login(client_a, tenant_a, "service_provider")
+    provider.post("/i18n/setlang/", {"language": "bn", "next": "/staff/fsm/"})
+    page = provider.get(f"{F}/jobs/{world['scheduled'].reference}/").content.decode()
+    assert "স্থানের ছবি" in page and "সংরক্ষণ: খালি করা হয়েছে" in page
