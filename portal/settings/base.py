@@ -245,6 +245,7 @@ IMIS_DEMO_PASSWORD = env_str("IMIS_DEMO_PASSWORD", "")
 IMIS_DEMO_STEPS: list[str] = [
     "backoffice.registry.synthetic.demo_step",
     "backoffice.billing.pdf.provisioning.signing_identity_demo_step",
+    "backoffice.fsm.reports.demo.demo_step",  # last month's provider reports
 ]
 IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
 # Extra steps of the synthetic city generator (after the registry's own), by

@@ -241,3 +241,18 @@ def test_another_municipality_cannot_reach_a_report(tenant_a, tenant_b, client_b
     login(client_b, tenant_b, "fsm_manager")
     assert client_b.get(f"/staff/fsm/reports/{pk}.pdf").status_code == 404
     assert "Rupsha" not in client_b.get("/staff/fsm/reports/").content.decode()
+
+
+def test_the_demo_has_last_months_reports(tenant_a):
+    from backoffice.fsm.reports.demo import demo_step
+    from backoffice.registry.synthetic import city_generate
+
+    with schema_context(tenant_a.schema_name):
+        city_generate(scale="tiny", seed=3, replace=True)
+        demo_step(tenant_a)
+        reports = ProviderReport.objects.all()
+        assert reports.exists() and len({r.month for r in reports}) == 1
+        assert sum(r.totals["jobs"] for r in reports) > 0
+        count = reports.count()
+        demo_step(tenant_a)  # again: nothing new
+        assert ProviderReport.objects.count() == count
