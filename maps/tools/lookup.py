@@ -7,6 +7,9 @@ field may bring its own normaliser (a holding code typed with Bangla digits
 or spaces), match kind and fast SQL condition (attributes ``normalise``,
 ``match`` and ``search_sql``, read with defaults)."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import connection
 from psycopg import sql
@@ -15,6 +18,48 @@ from maps import registry
 from maps.registry import Attribute, Layer
 
 BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """How find treats one search field (registered by the domain that owns
+    the layer; maps imports no domain)."""
+
+    normalise: Callable[[str], str] | None = None
+    match: str = "prefix"  # "exact" | "prefix" | "contains"
+    sql: str = ""  # a condition over ``t`` with %(q)s, e.g. an EXISTS on a link table
+
+
+_SEARCH: dict[tuple[str, str], SearchSpec] = {}
+
+
+def search_field_register(
+    layer: str,
+    attribute: str,
+    *,
+    normalise: Callable[[str], str] | None = None,
+    match: str = "prefix",
+    sql: str = "",
+) -> None:
+    """A domain says how its search field is matched, e.g. holding codes:
+    ``search_field_register("buildings", "holding_codes",
+    normalise=holding_code_normalise, match="exact", sql="EXISTS (...)")``."""
+    if match not in ("exact", "prefix", "contains"):
+        raise ValueError(f"unknown match {match!r}")
+    _SEARCH[(layer, attribute)] = SearchSpec(normalise, match, sql)
+
+
+def _spec(layer: Layer, attribute: Attribute) -> SearchSpec:
+    registered = _SEARCH.get((layer.slug, attribute.name))
+    if registered is not None:
+        return registered
+    return SearchSpec(
+        getattr(attribute, "normalise", None),
+        getattr(attribute, "match", "prefix"),
+        getattr(attribute, "search_sql", ""),
+    )
+
+
 FIND_LIMIT = 10
 MIN_QUERY = 2
 MAX_QUERY = 100
@@ -24,18 +69,19 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _field_condition(attribute: Attribute, text: str, params: dict, key: str):
+def _field_condition(layer: Layer, attribute: Attribute, text: str, params: dict, key: str):
     """SQL condition for one search field, or None when the text cannot be
     a value of it (the field's normaliser refused it)."""
-    normalise = getattr(attribute, "normalise", None)
+    spec = _spec(layer, attribute)
+    normalise = spec.normalise
     value = text
     if normalise is not None:
         try:
             value = normalise(text)
         except (ValidationError, ValueError):
             return None
-    match = getattr(attribute, "match", "prefix")
-    custom = getattr(attribute, "search_sql", "")
+    match = spec.match
+    custom = spec.sql
     if custom:
         params[key] = value
         return sql.SQL("({})").format(sql.SQL(custom.replace("%(q)s", f"%({key})s")))
@@ -68,7 +114,7 @@ def find_statement(layers_fields, text: str, limit: int) -> tuple[sql.Composed |
             label_attribute = fields[0]
         for fi, attribute in enumerate(fields):
             key = f"q{li}_{fi}"
-            condition = _field_condition(attribute, text, params, key)
+            condition = _field_condition(layer, attribute, text, params, key)
             if condition is None:
                 continue
             where = [condition]

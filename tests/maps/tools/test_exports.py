@@ -45,3 +45,37 @@ def test_export_opens_with_gdal(tenant_a, client_a, seeded_city, tmp_path, fmt):
         from tenants.audit.models import AuditEvent
 
         assert AuditEvent.objects.filter(action="maps.export", data__format=fmt).exists()
+
+
+@pytest.mark.worker
+def test_big_export_runs_as_a_job(
+    tenant_a, client_a, client_b, tenant_b, seeded_city, celery_worker, tmp_path,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    import time
+
+    login(client_a, tenant_a, "gis_officer")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_a.post(
+            "/staff/map/api/export/gpkg/",
+            {"layer": "containments", "buffer_m": "30", "source": "waterbodies", "background": "1"},
+        )
+    assert response.status_code == 202, response.content
+    job = response.json()
+    status_url = f"/staff/map/api/exports/{job['id']}/"
+    deadline = time.monotonic() + 60
+    while job["status"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.3)
+        job = client_a.get(status_url).json()
+    assert job["status"] == "done" and job["progress"] == 100
+    response = client_a.get(job["download"])
+    assert response.status_code == 200
+    target = tmp_path / "job.gpkg"
+    target.write_bytes(b"".join(response.streaming_content))
+    assert "Feature Count: 3" in _ogrinfo(target)
+    # Another user, or the other municipality, never sees the job or its file.
+    login(client_a, tenant_a, "viewer")
+    assert client_a.get(status_url).status_code == 404
+    assert client_a.get(job["download"]).status_code == 404
+    login(client_b, tenant_b, "gis_officer")
+    assert client_b.get(status_url).status_code == 404

@@ -192,3 +192,29 @@ def test_bad_requests_are_refused(tenant_a, client_a, city):
         "/staff/map/api/select/", {"layer": "buildings", "within": "{not json"}
     )
     assert response.status_code == 400
+
+
+HOLDING_SQL = (
+    "EXISTS (SELECT 1 FROM registry_buildingholding bh JOIN registry_holding h"
+    " ON h.id = bh.holding_id WHERE bh.building_id = t.id AND h.code = %(q)s)"
+)
+
+
+def test_find_uses_the_domains_normaliser(tenant_a, client_a, city, monkeypatch):
+    from backoffice.registry.codes import holding_code_normalise
+    from maps.tools import lookup
+
+    monkeypatch.setattr(lookup, "_SEARCH", {})
+    lookup.search_field_register(
+        "buildings",
+        "holding_codes",
+        normalise=holding_code_normalise,
+        match="exact",
+        sql=HOLDING_SQL,
+    )
+    login(client_a, tenant_a, "viewer")
+    found = client_a.get("/staff/map/api/find/", {"q": "০১ ০০১ ০০০১ ০১"}).json()["results"]
+    assert [(r["field"], r["id"]) for r in found] == [("holding_codes", city["buildings"][0].pk)]
+    # Not a holding code: the field is skipped, the others still searched.
+    found = client_a.get("/staff/map/api/find/", {"q": city["buildings"][1].bin}).json()["results"]
+    assert [r["field"] for r in found] == ["bin"]
