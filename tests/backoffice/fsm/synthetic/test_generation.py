@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count
 from django_tenants.utils import schema_context
 
-from backoffice.fsm import workflow
+from backoffice.fsm import selectors, workflow
 from backoffice.fsm.models import (
     AssignmentHistory,
     Containment,
@@ -74,6 +74,10 @@ def test_tiny_city_has_fsm_data_in_every_state(tenant_a):
         assert TreatmentPlant.objects.get().caretaker_id == caretaker.pk
         states = set(EmptyingApplication.objects.values_list("state", flat=True))
         assert states == set(workflow.STATES)
+        # What the manager's lists show: overdue jobs, loads not at a plant, due containments.
+        assert selectors.applications_overdue().exists()
+        assert selectors.applications_emptied_not_disposed(older_than_hours=12).exists()
+        assert selectors.containments_due(within_days=30).exists()
         assert EmptyingApplication.objects.count() == job_count(Containment.objects.count())
 
 
