@@ -120,7 +120,17 @@ def sms_simulator(django_db_setup):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, sms_simulator):
+def payment_simulator(django_db_setup):
+    """The payment gateway simulator (SSLCommerz v4 and ekPay-style)."""
+    from tests.support.payments import payment_simulator_start
+
+    simulator = payment_simulator_start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, sms_simulator, payment_simulator):
     from tests.support.processes import celery_worker_start
 
     worker = celery_worker_start()
@@ -129,7 +139,7 @@ def celery_worker(django_db_setup, sms_simulator):
 
 
 @pytest.fixture(scope="session")
-def live_portal(django_db_setup, sms_simulator):
+def live_portal(django_db_setup, sms_simulator, payment_simulator):
     """gunicorn serving the portal on the test database; returns its port."""
     from tests.support.processes import free_port, gunicorn_start
 

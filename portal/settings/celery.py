@@ -46,4 +46,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "backoffice.fsm.reports.tasks.monthly_reports_check_task",
         "schedule": crontab(minute=5),
     },
+    # Pending online payments are checked with the gateway (settles lost IPNs).
+    "payments-reconcile": {
+        "task": "backoffice.payments.tasks.payment_reconcile_task",
+        "schedule": timedelta(minutes=15),
+    },
 }

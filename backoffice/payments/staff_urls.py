@@ -1,0 +1,14 @@
+"""Staff URLs (mounted at /staff/payments/)."""
+
+from django.urls import path
+
+from backoffice.payments.views import staff
+
+app_name = "payments_staff"
+urlpatterns = [
+    path("", staff.payment_search, name="search"),
+    path("counter/", staff.counter_payment, name="counter"),
+    path("transactions/", staff.transaction_list, name="transactions"),
+    path("receipts/<str:number>/", staff.receipt_detail, name="receipt"),
+    path("receipts/<str:number>/cancel/", staff.receipt_cancel_view, name="receipt_cancel"),
+]
