@@ -158,3 +158,13 @@ class FeedbackForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Why (optional)"), required=False, max_length=300)
+
+
+class ResubmitForm(forms.Form):
+    address = forms.CharField(
+        label=_("Address or landmark"),
+        required=False,
+        max_length=300,
+        help_text=_("Correct what the office asked for."),
+    )
+    applicant_name = forms.CharField(label=_("Your name"), required=False, max_length=120)

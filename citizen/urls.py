@@ -16,4 +16,5 @@ urlpatterns = [
     path("status/<str:reference>/", views.status, name="status"),
     path("status/<str:reference>/cancel/", views.cancel, name="cancel"),
     path("status/<str:reference>/feedback/", views.feedback, name="feedback"),
+    path("status/<str:reference>/resubmit/", views.resubmit, name="resubmit"),
 ]

@@ -4,12 +4,14 @@ by reference and phone, cancel while allowed, give feedback when closed.
 No account: a phone proved by a code is remembered in the session for
 VERIFIED_FOR.  Nothing about a holding's owners is ever shown."""
 
+import secrets
 import time
 import zoneinfo
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib.gis.geos import Point
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,12 +25,24 @@ from backoffice.fsm import workflow
 from backoffice.fsm.fees import fee_estimate
 from backoffice.fsm.models import EmptyingApplication
 from backoffice.fsm.selectors import application_by_reference
-from backoffice.fsm.services import application_cancel, application_feedback, application_submit
+from backoffice.fsm.services import (
+    application_cancel,
+    application_feedback,
+    application_resubmit,
+    application_submit,
+)
 from backoffice.notifications import texts
 from backoffice.notifications.services import sms_queue
 from backoffice.registry.models import Building, Holding
 from citizen import selectors, throttle
-from citizen.forms import ApplyForm, CancelForm, CodeForm, FeedbackForm, TrackForm
+from citizen.forms import (
+    ApplyForm,
+    CancelForm,
+    CodeForm,
+    FeedbackForm,
+    ResubmitForm,
+    TrackForm,
+)
 from citizen.models import OneTimeCode
 from citizen.services import OtpError, otp_send, otp_verify
 
@@ -126,6 +140,8 @@ def apply_start(request):
                 "point": [location.x, location.y] if location else None,
                 "name": data["applicant_name"].strip(),
                 "phone": data["phone"],
+                # One submission per pending application, even on a double tap.
+                "nonce": secrets.token_urlsafe(12),
             }
             if _phone_proved(request, data["phone"]):
                 return redirect("citizen_fsm:apply_confirm")
@@ -205,6 +221,9 @@ def apply_confirm(request):
     estimate = fee_estimate(holding=objects["holding"], building=objects["building"])
     error = ""
     if request.method == "POST":
+        once = f"citizen-fsm-confirm:{pending.get('nonce', '')}"
+        if not cache.add(once, 1, 24 * 60 * 60):  # the same confirmation is already running
+            return redirect("citizen_fsm:apply_done")
         try:
             application = application_submit(
                 actor=None,
@@ -217,6 +236,7 @@ def apply_confirm(request):
                 applicant_phone=pending["phone"],
             )
         except (ValidationError, workflow.TransitionError) as problem:
+            cache.delete(once)
             error = _problem_text(problem)
         else:
             track_url = request.build_absolute_uri(reverse("citizen_fsm:track"))
@@ -324,7 +344,9 @@ def status(request, reference: str):
     return _status_page(request, application)
 
 
-def _status_page(request, application, *, cancel_form=None, feedback_form=None, status=200):
+def _status_page(
+    request, application, *, cancel_form=None, feedback_form=None, resubmit_form=None, status=200
+):
     actions = workflow.actions_for(application.state, workflow.CITIZEN)
     can_feedback = workflow.FEEDBACK in actions and application.feedback_at is None
     try:
@@ -341,6 +363,14 @@ def _status_page(request, application, *, cancel_form=None, feedback_form=None, 
                 "history": _history(application),
                 "final": application.state in workflow.FINAL_STATES,
                 "can_cancel": workflow.CANCEL in actions,
+                "can_resubmit": workflow.RESUBMIT in actions,
+                "resubmit_form": resubmit_form
+                or ResubmitForm(
+                    initial={
+                        "address": application.address,
+                        "applicant_name": application.applicant_name,
+                    }
+                ),
                 "cancel_form": cancel_form or CancelForm(),
                 "can_feedback": can_feedback,
                 "feedback_form": feedback_form or FeedbackForm(),
@@ -403,3 +433,28 @@ def feedback(request, reference: str):
         else:
             return redirect("citizen_fsm:status", reference=application.reference)
     return _status_page(request, application, feedback_form=form, status=400)
+
+
+@fsm_public
+@require_POST
+def resubmit(request, reference: str):
+    """After the office sent the application back: correct and send it again."""
+    application = _application_for(request, reference)
+    if application is None:
+        raise Http404
+    form = ResubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            application_resubmit(
+                actor=None,
+                role=workflow.CITIZEN,
+                application=application,
+                expected_state=request.POST.get("expected_state") or None,
+                address=form.cleaned_data["address"],
+                applicant_name=form.cleaned_data["applicant_name"],
+            )
+        except (ValidationError, workflow.TransitionError) as problem:
+            form.add_error(None, _problem_text(problem))
+        else:
+            return redirect("citizen_fsm:status", reference=application.reference)
+    return _status_page(request, application, resubmit_form=form, status=400)

@@ -412,3 +412,48 @@ def test_bangla_pages_use_bengali_digits_for_dates_and_wards(client_a, khulna):
     year = str(timezone.localdate().year).translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
     assert year in page and application.reference in page  # the reference stays typeable
     assert "০১ ওয়ার্ড 1" in client_a.get("/bn/fsm/apply/").content.decode()
+
+
+def test_a_double_tap_on_confirm_makes_one_application(client_a, khulna):
+    start(client_a, holding_code="01-001-0001-00")
+    client_a.post("/en/fsm/apply/verify/", {"code": otp_code(khulna)})
+    pending = dict(client_a.session["fsm_apply"])
+    client_a.post("/en/fsm/apply/confirm/")
+    # the second tap arrives with the session as it was before the first finished
+    session = client_a.session
+    session["fsm_apply"] = pending
+    session.save()
+    response = client_a.post("/en/fsm/apply/confirm/")
+    assert response.url == "/en/fsm/apply/done/"
+    with in_schema(khulna):
+        assert EmptyingApplication.objects.count() == 1
+
+
+def test_sent_back_then_resubmitted_by_the_citizen(client_a, khulna):
+    application = citizen_application(khulna, address="Old road")
+    with in_schema(khulna):
+        fsm.application_send_back(
+            actor=khulna["manager"],
+            role=wf.MANAGER,
+            application=application,
+            reason="Which house on the road?",
+        )
+    status_url = track(client_a, khulna, application.reference).url
+    page = client_a.get(status_url).content.decode()
+    assert "Which house on the road?" in page and "Send the application again" in page
+    response = client_a.post(
+        f"/en/fsm/status/{application.reference}/resubmit/",
+        {"address": "House 12, Old road", "applicant_name": "Karim", "expected_state": "sent_back"},
+    )
+    assert response.status_code == 302
+    with in_schema(khulna):
+        application.refresh_from_db()
+    assert application.state == wf.SUBMITTED and application.address == "House 12, Old road"
+    page = client_a.get(status_url).content.decode()
+    assert "Send the application again" not in page
+    # a stale page (it showed "sent back") is refused with the office's message
+    response = client_a.post(
+        f"/en/fsm/status/{application.reference}/resubmit/",
+        {"address": "x", "expected_state": "sent_back"},
+    )
+    assert response.status_code == 400
