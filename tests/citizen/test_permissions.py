@@ -40,6 +40,14 @@ def rows() -> list[MatrixRow]:
             anonymous=404,
         ),
         MatrixRow(
+            f"/en/fsm/status/{REF}/resubmit/",
+            method="post",
+            allowed=ALL_STAFF,
+            ok=404,
+            denied=404,
+            anonymous=404,
+        ),
+        MatrixRow(
             f"/en/fsm/status/{REF}/cancel/", allowed=ALL_STAFF, ok=405, denied=405, anonymous=405
         ),
     ]
