@@ -457,3 +457,14 @@ def test_sent_back_then_resubmitted_by_the_citizen(client_a, khulna):
         {"address": "x", "expected_state": "sent_back"},
     )
     assert response.status_code == 400
+
+
+def test_pages_stay_light(client_a, khulna, django_assert_max_num_queries):
+    application = citizen_application(khulna)
+    status_url = track(client_a, khulna, application.reference).url
+    for url, queries in (("/bn/fsm/apply/", 6), ("/bn/fsm/track/", 6), (status_url, 10)):
+        with django_assert_max_num_queries(queries):
+            response = client_a.get(url)
+        assert response.status_code == 200
+        assert len(response.content) < 20_000, url  # a cheap phone on 2G
+        assert response.content.count(b"<script") <= 1  # no framework
