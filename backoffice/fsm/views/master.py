@@ -15,6 +15,7 @@ from backoffice.fsm.models import (
 )
 from backoffice.fsm.views import access
 from backoffice.fsm.views.common import get_or_404
+from backoffice.registry.codes import BANGLA_DIGITS
 from backoffice.registry.views.common import cursor
 from backoffice.registry.views.paging import keyset_page
 from tenants.permissions import role_required
@@ -27,7 +28,7 @@ TESTS_SHOWN = 12
 @master_required
 @require_GET
 def containment_list(request):
-    q = (request.GET.get("q") or "").strip()[:30].upper()
+    q = (request.GET.get("q") or "").strip()[:30].translate(BANGLA_DIGITS).upper()
     queryset = Containment.objects.select_related("containment_type").defer("location")
     if q:
         queryset = queryset.filter(code__startswith=q)
