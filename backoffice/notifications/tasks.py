@@ -8,9 +8,13 @@ from tenants.celery import ImisTask, app
 
 @app.task(base=ImisTask, bind=True, name="backoffice.notifications.tasks.sms_send_task")
 def sms_send_task(self, message_id: int) -> str:
+    from backoffice.notifications.models import SmsMessage
     from backoffice.notifications.services import sms_deliver
 
-    delivery = sms_deliver(message_id=message_id)
+    try:
+        delivery = sms_deliver(message_id=message_id)
+    except SmsMessage.DoesNotExist:  # removed meanwhile (or its transaction rolled back)
+        return f"sms {message_id}: gone"
     message = delivery.message
     if delivery.retry:
         countdown = settings.IMIS_SMS_RETRY_BACKOFF_SECONDS * 2 ** (message.attempts - 1)

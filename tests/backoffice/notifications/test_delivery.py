@@ -203,3 +203,8 @@ def test_messages_that_lost_their_task_are_found_again(tenant_a):
         SmsMessage.objects.filter(pk=done.pk).update(status=SmsMessage.Status.SENT)
         assert sms_stale_ids() == [lost.pk]
         assert fresh.pk not in sms_stale_ids()
+
+
+def test_a_task_for_a_vanished_message_ends_quietly(tenant_a):
+    with schema_context(tenant_a.schema_name):
+        assert sms_send_task.apply(args=[987654321]).get() == "sms 987654321: gone"
