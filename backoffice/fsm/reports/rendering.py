@@ -24,6 +24,7 @@ SUMMARY = (
     ("waived", _("Jobs with the fee waived"), "count"),
     ("sla_breaches", _("Jobs that breached a service level"), "count"),
     ("declined", _("Jobs declined"), "count"),
+    ("overdue_open", _("Scheduled jobs still not emptied, overdue"), "count"),
     ("feedback", _("Feedback received"), "count"),
     ("satisfaction_avg", _("Average satisfaction (1 to 5)"), "ratio"),
     ("ppe_compliance_pct", _("Crews wearing protective equipment (%)"), "ratio"),

@@ -7,7 +7,9 @@ feedback received on them by the time the report is made.  A job breaches
 when a stage the provider owns outlived its service level: emptying after
 scheduling (the SCHEDULED hours) or delivery to a plant after emptying (the
 EMPTIED hours; a load not yet at a plant counts up to the report's time).
-Declines count from the assignment history, in the month."""
+Declines count from the assignment history, in the month; jobs scheduled by
+the month's end and still waiting past the SCHEDULED hours at the report's
+time are counted apart (``overdue_open``)."""
 
 import datetime
 from dataclasses import dataclass, field
@@ -65,6 +67,7 @@ class ProviderMonth:
     provider_id: int
     jobs: list[JobLine] = field(default_factory=list)
     declined: int = 0
+    overdue_open: int = 0
 
     @property
     def totals(self) -> dict:
@@ -84,6 +87,7 @@ class ProviderMonth:
             "waived": sum(1 for j in jobs if j.fee_mode == "waived"),
             "sla_breaches": sum(1 for j in jobs if j.breached),
             "declined": self.declined,
+            "overdue_open": self.overdue_open,
             "feedback": len(rated),
             "satisfaction_avg": _ratio(sum(rated), len(rated), "0.01"),
             "ppe_compliance_pct": _ratio(100 * sum(ppe), len(ppe), "0.1"),
@@ -118,7 +122,9 @@ def job_breached(
 def provider_months(
     *, month: datetime.date, tz: datetime.tzinfo, now: datetime.datetime, hours=None
 ) -> dict[int, ProviderMonth]:
-    """Every provider with a job emptied or a decline in ``month`` (two queries)."""
+    """Every provider with a job emptied or a decline in ``month``, or a job
+    scheduled by its end and still not emptied past the service level (three
+    queries)."""
     start, end = month_bounds(month, tz)
     hours = hours if hours is not None else sla.sla_hours()
     months: dict[int, ProviderMonth] = {}
@@ -163,6 +169,22 @@ def provider_months(
     )
     for row in declines:
         months.setdefault(row["provider_id"], ProviderMonth(row["provider_id"])).declined = row["n"]
+    emptying = hours.get(workflow.SCHEDULED)
+    if emptying is not None:
+        # Assigned by the month's end and still not emptied, past the service level now.
+        waiting = (
+            EmptyingApplication.objects.filter(
+                state=workflow.SCHEDULED,
+                provider__isnull=False,
+                scheduled_at__lt=min(end, now - datetime.timedelta(hours=emptying)),
+            )
+            .order_by()
+            .values("provider_id")
+            .annotate(n=Count("pk"))
+        )
+        for row in waiting:
+            entry = months.setdefault(row["provider_id"], ProviderMonth(row["provider_id"]))
+            entry.overdue_open = row["n"]
     return months
 
 

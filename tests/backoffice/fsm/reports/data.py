@@ -90,6 +90,10 @@ def month_make(*, member=None) -> dict[str, ServiceProvider]:
         fee=Decimal("9000.00"),
         fee_mode=paid,
     )
+    # Scheduled on 20 October, still not emptied on 1 November: overdue, open.
+    _job(p1, "T-9", state="scheduled", scheduled_at=at(20, 9))
+    # Scheduled an hour before the report: not overdue yet.
+    _job(p1, "T-10", state="scheduled", scheduled_at=at(31, 23, 10))
     AssignmentHistory.objects.create(
         application=EmptyingApplication.objects.get(reference="T-2"),
         provider=p1, action="decline", reason="Lane too narrow", at=at(10, 9),
@@ -116,6 +120,7 @@ EXPECTED = {
         "waived": 1,
         "sla_breaches": 2,
         "declined": 1,
+        "overdue_open": 1,
         "feedback": 2,
         "satisfaction_avg": "4.00",
         "ppe_compliance_pct": "50.0",
@@ -130,6 +135,7 @@ EXPECTED = {
         "waived": 0,
         "sla_breaches": 0,
         "declined": 0,
+        "overdue_open": 0,
         "feedback": 1,
         "satisfaction_avg": "4.00",
         "ppe_compliance_pct": "100.0",
@@ -144,6 +150,7 @@ EXPECTED = {
         "waived": 0,
         "sla_breaches": 0,
         "declined": 0,
+        "overdue_open": 0,
         "feedback": 0,
         "satisfaction_avg": None,
         "ppe_compliance_pct": None,

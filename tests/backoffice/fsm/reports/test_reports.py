@@ -125,6 +125,7 @@ def test_generate_stores_a_pdf_and_an_excel_file_with_the_totals(tenant_a):
         assert _line(text, "breached a service level").split()[-1] == "2"
         assert _line(text, "Average satisfaction").split()[-1] == "4.00"
         assert _line(text, "protective equipment").split()[-1] == "50.0"
+        assert _line(text, "still not emptied").split()[-1] == "1"
         for reference in ("T-1", "T-2", "T-3", "T-6"):
             assert reference in text
         assert "T-4" not in text and "T-5" not in text
