@@ -103,6 +103,8 @@ def inbox(request):
         {
             "form": form,
             "tabs": _tabs(counts, tab),
+            # Loads emptied but not confirmed at a plant within their SLA.
+            "not_at_plant": counts[workflow.EMPTIED]["overdue"],
             "tab": tab,
             "page": page,
             "rows": rows,

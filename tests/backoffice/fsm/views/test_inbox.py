@@ -370,3 +370,12 @@ def test_inbox_and_job_pages_in_bangla(world, manager, client_a, tenant_a):
     provider.post("/i18n/setlang/", {"language": "bn", "next": "/staff/fsm/"})
     page = provider.get(f"{F}/jobs/{world['scheduled'].reference}/").content.decode()
     assert "স্থানের ছবি" in page and "সংরক্ষণ: খালি করা হয়েছে" in page
+
+
+def test_emptied_but_not_at_a_plant_is_flagged(world, manager, tenant_a):
+    assert 'id="not-at-plant"' not in manager.get(f"{F}/inbox/").content.decode()
+    _age(tenant_a, world["emptied"], 13)  # 12 h allowed from emptying to the plant
+    html = manager.get(f"{F}/inbox/").content.decode()
+    assert "1 load emptied but not at a treatment plant in time" in html
+    emptied = manager.get(f"{F}/inbox/?tab=emptied").content.decode()
+    assert world["emptied"].reference in emptied
