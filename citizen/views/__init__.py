@@ -1,0 +1,1 @@
+"""The public FSM pages (no account): apply, track, cancel, resubmit, feedback."""
