@@ -3,7 +3,8 @@ ask here whether a bill is paid."""
 
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Max, Q, QuerySet, Sum
+from django.utils import timezone
 
 from backoffice.billing.models import Bill
 from backoffice.payments.models import Payment, PaymentTransaction
@@ -63,3 +64,16 @@ def transactions_pending() -> QuerySet[PaymentTransaction]:
     return PaymentTransaction.objects.filter(
         state__in=[PaymentTransaction.State.INITIATED, PaymentTransaction.State.PENDING]
     ).select_related("bill")
+
+
+def bill_payment_status(bill: Bill):
+    """billing.pdf's PaymentStatus for ``bill``: paid in full or not, how much
+    valid receipts credit, and the day of the last one when fully paid."""
+    from backoffice.billing.pdf.payment_status import PaymentStatus
+
+    valid = Payment.objects.filter(bill=bill, status=Payment.Status.VALID)
+    figures = valid.aggregate(total=Sum("amount"), last=Max("received_at"))
+    paid_amount = figures["total"] or Decimal("0.00")
+    paid = bill.total <= 0 or paid_amount >= bill.total
+    paid_on = timezone.localdate(figures["last"]) if paid and figures["last"] else None
+    return PaymentStatus(paid=paid, paid_amount=paid_amount, paid_on=paid_on)
