@@ -31,6 +31,8 @@ class PublicLocaleMiddleware(LocaleMiddleware):
         "/static/",
         "/i18n/",
         "/documents/",
+        "/bills/",
+        "/api/",
         "/ogc/",
         "/tiles/",
     )
