@@ -25,14 +25,14 @@ from citizen.views.common import (
     APPLY,
     APPLY_KEY,
     DONE_KEY,
-    _code_step,
-    _language,
-    _municipality,
-    _phone_proved,
-    _problem_text,
-    _send_code,
-    _throttled,
+    code_send,
+    code_step,
     fsm_public,
+    municipality_names,
+    page_language,
+    phone_proved,
+    problem_text,
+    throttled_page,
 )
 
 
@@ -40,7 +40,7 @@ from citizen.views.common import (
 def apply_start(request):
     if request.method == "POST":
         if not throttle.lookup_allowed(request, "apply"):
-            return _throttled(request)
+            return throttled_page(request)
         form = ApplyForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -59,9 +59,9 @@ def apply_start(request):
                 # One submission per pending application, even on a double tap.
                 "nonce": secrets.token_urlsafe(12),
             }
-            if _phone_proved(request, data["phone"]):
+            if phone_proved(request, data["phone"]):
                 return redirect("citizen_fsm:apply_confirm")
-            problem = _send_code(data["phone"], APPLY)
+            problem = code_send(data["phone"], APPLY)
             if problem is None or problem.code == "too_soon":  # a code is on its way
                 return redirect("citizen_fsm:apply_verify")
             form.add_error("phone", problem.messages[0])
@@ -75,7 +75,7 @@ def apply_verify(request):
     pending = request.session.get(APPLY_KEY)
     if not pending:
         return redirect("citizen_fsm:apply")
-    return _code_step(
+    return code_step(
         request,
         phone=pending["phone"],
         purpose=APPLY,
@@ -110,7 +110,7 @@ def apply_confirm(request):
     pending = request.session.get(APPLY_KEY)
     if not pending:
         return redirect("citizen_fsm:apply")
-    if not _phone_proved(request, pending["phone"]):
+    if not phone_proved(request, pending["phone"]):
         return redirect("citizen_fsm:apply_verify")
     objects = _pending_objects(pending)
     estimate = fee_estimate(holding=objects["holding"], building=objects["building"])
@@ -132,15 +132,15 @@ def apply_confirm(request):
             )
         except (ValidationError, workflow.TransitionError) as problem:
             cache.delete(once)
-            error = _problem_text(problem)
+            error = problem_text(problem)
         else:
             track_url = request.build_absolute_uri(reverse("citizen_fsm:track"))
             sms_queue(
                 phone=pending["phone"],
                 template_key=texts.FSM_SUBMITTED,
-                language=_language(),
+                language=page_language(),
                 context={
-                    "municipality": _municipality(request),
+                    "municipality": municipality_names(request),
                     "reference": application.reference,
                     "url": track_url,
                 },
@@ -151,7 +151,7 @@ def apply_confirm(request):
             return redirect("citizen_fsm:apply_done")
     ward_name = pending["ward_name"]
     if ward_name:
-        ward_name = ward_name[1] if _language() == "bn" else ward_name[0]
+        ward_name = ward_name[1] if page_language() == "bn" else ward_name[0]
     return render(
         request,
         "citizen/fsm/confirm.html",

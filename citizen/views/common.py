@@ -11,9 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from backoffice.fsm import workflow
-from citizen.forms import (
-    CodeForm,
-)
+from citizen.forms import CodeForm
 from citizen.models import OneTimeCode
 from citizen.services import OtpError, otp_send, otp_verify
 
@@ -35,28 +33,28 @@ def fsm_public(view):
     return wrapped
 
 
-def _language() -> str:
+def page_language() -> str:
     return "bn" if get_language() == "bn" else "en"
 
 
-def _municipality(request) -> dict:
+def municipality_names(request) -> dict:
     tenant = request.tenant
     return {"en": tenant.name_en, "bn": tenant.name_bn}
 
 
-def _throttled(request) -> HttpResponse:
+def throttled_page(request) -> HttpResponse:
     return render(request, "citizen/fsm/throttled.html", status=429)
 
 
 # --- phones proved in this session -------------------------------------------
 
 
-def _phone_proved(request, phone: str) -> bool:
+def phone_proved(request, phone: str) -> bool:
     proved = request.session.get(PHONES_KEY, {})
     return time.time() - proved.get(phone, 0) < VERIFIED_FOR
 
 
-def _phone_prove(request, phone: str) -> None:
+def phone_prove(request, phone: str) -> None:
     now = time.time()
     proved = {
         p: t for p, t in request.session.get(PHONES_KEY, {}).items() if now - t < VERIFIED_FOR
@@ -66,23 +64,23 @@ def _phone_prove(request, phone: str) -> None:
     request.session.cycle_key()  # a proved session gets a new id
 
 
-def _send_code(phone: str, purpose: str) -> OtpError | None:
+def code_send(phone: str, purpose: str) -> OtpError | None:
     """Send a code; None when sent, else why not (a translated OtpError)."""
     try:
-        otp_send(phone=phone, purpose=purpose, language=_language())
+        otp_send(phone=phone, purpose=purpose, language=page_language())
     except OtpError as error:
         return error
     return None
 
 
-def _code_step(request, *, phone: str, purpose: str, template: str, done):
+def code_step(request, *, phone: str, purpose: str, template: str, done):
     """The shared 'type the code from the SMS' step (with resend)."""
     form = CodeForm(request.POST or None)
     notice = ""
     if request.method == "POST":
         if "resend" in request.POST:
             form = CodeForm()
-            problem = _send_code(phone, purpose)
+            problem = code_send(phone, purpose)
             notice = problem.messages[0] if problem else _("A new code is on its way.")
         elif form.is_valid():
             try:
@@ -90,13 +88,13 @@ def _code_step(request, *, phone: str, purpose: str, template: str, done):
             except OtpError as error:
                 form.add_error("code", error.messages[0])
             else:
-                _phone_prove(request, phone)
+                phone_prove(request, phone)
                 return done()
     masked = phone[:-8] + "*****" + phone[-3:]
     return render(request, template, {"form": form, "phone": masked, "notice": notice})
 
 
-def _problem_text(problem) -> str:
+def problem_text(problem) -> str:
     if isinstance(problem, workflow.TransitionError):
         return workflow.refusal_message(problem)
     return " ".join(problem.messages)

@@ -33,14 +33,14 @@ from citizen.forms import (
 from citizen.views.common import (
     TRACK,
     TRACK_KEY,
-    _code_step,
-    _language,
-    _municipality,
-    _phone_proved,
-    _problem_text,
-    _send_code,
-    _throttled,
+    code_send,
+    code_step,
     fsm_public,
+    municipality_names,
+    page_language,
+    phone_proved,
+    problem_text,
+    throttled_page,
 )
 
 # The steps a citizen sees, in order: (timestamp field, label).
@@ -63,15 +63,15 @@ def track(request):
     form = TrackForm(request.POST or None, initial=initial)
     if request.method == "POST":
         if not throttle.lookup_allowed(request, "track"):
-            return _throttled(request)
+            return throttled_page(request)
         if form.is_valid():
             reference, phone = form.cleaned_data["reference"], form.cleaned_data["phone"]
             if application_by_reference(reference, phone=phone) is None:
                 form.add_error(None, _("No application has this reference and mobile number."))
-            elif _phone_proved(request, phone):
+            elif phone_proved(request, phone):
                 return redirect("citizen_fsm:status", reference=reference)
             else:
-                problem = _send_code(phone, TRACK)
+                problem = code_send(phone, TRACK)
                 if problem is None or problem.code == "too_soon":
                     request.session[TRACK_KEY] = {"reference": reference, "phone": phone}
                     return redirect("citizen_fsm:track_verify")
@@ -84,7 +84,7 @@ def track_verify(request):
     pending = request.session.get(TRACK_KEY)
     if not pending:
         return redirect("citizen_fsm:track")
-    return _code_step(
+    return code_step(
         request,
         phone=pending["phone"],
         purpose=TRACK,
@@ -96,7 +96,7 @@ def track_verify(request):
 def _application_for(request, reference: str) -> EmptyingApplication | None:
     """The application, if this session has proved its applicant's phone."""
     application = application_by_reference(reference)
-    if application is None or not _phone_proved(request, application.applicant_phone):
+    if application is None or not phone_proved(request, application.applicant_phone):
         return None
     return application
 
@@ -173,13 +173,13 @@ def cancel(request, reference: str):
                 reason=form.cleaned_data["reason"] or _("Cancelled by the applicant."),
             )
         except (ValidationError, workflow.TransitionError) as problem:
-            form.add_error(None, _problem_text(problem))
+            form.add_error(None, problem_text(problem))
         else:
             sms_queue(
                 phone=application.applicant_phone,
                 template_key=texts.FSM_CANCELLED,
-                language=_language(),
-                context={"municipality": _municipality(request), "reference": reference},
+                language=page_language(),
+                context={"municipality": municipality_names(request), "reference": reference},
                 related=f"fsm:{application.reference}",
             )
             return redirect("citizen_fsm:status", reference=application.reference)
@@ -205,7 +205,7 @@ def feedback(request, reference: str):
                 comments=form.cleaned_data["comments"],
             )
         except (ValidationError, workflow.TransitionError) as problem:
-            form.add_error(None, _problem_text(problem))
+            form.add_error(None, problem_text(problem))
         else:
             return redirect("citizen_fsm:status", reference=application.reference)
     return _status_page(request, application, feedback_form=form, status=400)
@@ -230,7 +230,7 @@ def resubmit(request, reference: str):
                 applicant_name=form.cleaned_data["applicant_name"],
             )
         except (ValidationError, workflow.TransitionError) as problem:
-            form.add_error(None, _problem_text(problem))
+            form.add_error(None, problem_text(problem))
         else:
             return redirect("citizen_fsm:status", reference=application.reference)
     return _status_page(request, application, resubmit_form=form, status=400)
