@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.fsm.models import FeeMode
 from backoffice.fsm.reports.selectors import ProviderMonth
 from tenants.formatting import BENGALI_DIGITS, money_format
 
@@ -83,6 +84,12 @@ def number(value, kind: str):
     return int(value)
 
 
+def _fee_mode(code: str) -> str:
+    if code not in FeeMode.values:
+        return code or "—"
+    return " / ".join(both(FeeMode(code).label))
+
+
 def _yes_no(value: bool | None) -> str:
     return {True: "✓", False: "✗", None: "—"}[value]
 
@@ -115,7 +122,7 @@ def pdf_render(context: dict, *, tz) -> bytes:
             f"{j.volume_emptied:.2f}",
             j.trips,
             money_format(j.fee),
-            j.fee_mode or "—",
+            _fee_mode(j.fee_mode),
             j.plant or "—",
             _yes_no(j.disposed_at is not None),
             _yes_no(j.breached),
@@ -167,7 +174,7 @@ def xlsx_render(context: dict, *, tz) -> bytes:
                 j.volume_emptied,
                 j.trips,
                 j.fee,
-                j.fee_mode,
+                both(FeeMode(j.fee_mode).label)[0] if j.fee_mode in FeeMode.values else j.fee_mode,
                 j.plant,
                 j.disposed_at is not None,
                 j.breached,

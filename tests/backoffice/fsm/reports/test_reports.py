@@ -129,6 +129,7 @@ def test_generate_stores_a_pdf_and_an_excel_file_with_the_totals(tenant_a):
         for reference in ("T-1", "T-2", "T-3", "T-6"):
             assert reference in text
         assert "T-4" not in text and "T-5" not in text
+        assert "Pay on service" in text  # the fee settlement's label, not its code
         text2 = _pdf_text(by_provider[providers["p2"].pk])
         assert _line(text2, "Revenue from fees (BDT)").split()[-1] == "1,23,456.50"
 
@@ -143,6 +144,7 @@ def test_generate_stores_a_pdf_and_an_excel_file_with_the_totals(tenant_a):
         assert summary["Crews wearing protective equipment (%)"] == pytest.approx(50.0)
         assert summary["Feedback received"] == 2
         assert [row[0] for row in book["jobs"]] == ["T-1", "T-6", "T-2", "T-3"]
+        assert [row[6] for row in book["jobs"]] == ["Paid", "Paid", "Pay on service", "Waived"]
         assert sum(row[5] for row in book["jobs"]) == pytest.approx(5000)
         assert sum(row[4] for row in book["jobs"]) == 5
         assert book["sheet"]["B7"].value and "কাজ" in "".join(
