@@ -125,3 +125,26 @@ def test_tenants_number_receipts_separately(tenant_a, tenant_b):
             assert Payment.objects.count() == 1
     assert numbers[0] == numbers[1] and numbers[0].endswith("-000001")
     assert bill.number.startswith(f"{YEAR}-Q1-")
+
+
+def test_a_held_payment_is_released_by_the_chief_only(in_a):
+    bill = bill_make(total=Decimal("80.00"))
+    tran = PaymentTransaction.objects.create(
+        bill=bill,
+        gateway="sslcommerz",
+        tran_id="IMISHELD",
+        amount=Decimal("80.00"),
+        state=State.PENDING,
+        held_for_review=True,
+        risk_level=1,
+    )
+    with pytest.raises(PermissionDenied):
+        services.transaction_review_release(actor=staff_user(in_a, "revenue_collector"), tran=tran)
+    settlement = services.transaction_review_release(
+        actor=staff_user(in_a, "revenue_chief"), tran=tran
+    )
+    tran.refresh_from_db()
+    assert settlement.outcome == "paid" and tran.state == State.PAID
+    assert not tran.held_for_review and selectors.bill_is_paid(bill)
+    with pytest.raises(ValidationError):
+        services.transaction_review_release(actor=staff_user(in_a, "revenue_chief"), tran=tran)
