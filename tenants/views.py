@@ -8,7 +8,9 @@ def ping(request):
     return HttpResponse("pong", content_type="text/plain")
 
 
-PRIVATE_MEDIA_PREFIXES = ("documents/",)
+# Never by a /media/ URL, whatever storage wrote them: Wagtail documents
+# (their collection's rules apply through /documents/) and FSM files.
+PRIVATE_MEDIA_PREFIXES = ("documents/", "fsm/")
 
 
 def media_serve(request, schema: str, path: str):

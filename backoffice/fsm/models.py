@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.fsm import workflow
 from backoffice.registry import choices as registry_choices
+from tenants.storage import private_storage
 
 CONTAINMENT_SEQUENCE = "fsm_containment_seq"
 APPLICATION_SEQUENCE = "fsm_application_seq"
@@ -558,7 +559,11 @@ class EmptyingPhoto(models.Model):
         verbose_name=_("emptying application"),
     )
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
-    image = models.FileField(_("photo"), upload_to=emptying_photo_path, max_length=255)
+    # Private storage: a photo (a receipt, someone's house) is handed out only
+    # by the role-checked photo view, never by a /media/ URL.
+    image = models.FileField(
+        _("photo"), storage=private_storage, upload_to=emptying_photo_path, max_length=255
+    )
     uploaded_by_id = models.PositiveIntegerField(_("uploaded by user id"), null=True, blank=True)
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.registry.importing.storage import private_storage
+from tenants.storage import private_storage
 
 
 class ImportJob(models.Model):

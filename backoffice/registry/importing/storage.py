@@ -1,34 +1,6 @@
-"""Private, per-municipality file storage for uploads and import reports.
+"""Moved to :mod:`tenants.storage` (a platform facility); the names stay
+here because earlier migrations refer to them by this path."""
 
-Files under ``MEDIA_ROOT`` are served by URL to anyone on the municipality's
-host (tenants.views.media_serve); uploaded registry files and rejection
-reports can hold owners' data, so they live beside it, under
-``IMIS_PRIVATE_MEDIA_ROOT/<schema>/``, and are only ever handed out by a
-role-checked view."""
+from tenants.storage import PrivateTenantStorage, private_root, private_storage
 
-import os
-from pathlib import Path
-
-from django.conf import settings
-from django.core.files.storage import storages
-from django_tenants.files.storage import TenantFileSystemStorage
-
-
-def private_root() -> Path:
-    return Path(settings.IMIS_PRIVATE_MEDIA_ROOT)
-
-
-class PrivateTenantStorage(TenantFileSystemStorage):
-    """Tenant-aware like the default storage, but with no public URL."""
-
-    @property
-    def relative_media_root(self):
-        return os.path.join(private_root(), "%s")
-
-    def url(self, name):  # never a public URL: files go through a view
-        raise ValueError("private files have no URL")
-
-
-def private_storage() -> PrivateTenantStorage:
-    """Callable for ``FileField(storage=...)`` (kept out of migrations)."""
-    return storages.create_storage({"BACKEND": f"{__name__}.PrivateTenantStorage"})
+__all__ = ["PrivateTenantStorage", "private_root", "private_storage"]
