@@ -23,9 +23,14 @@ def tile_cache_seconds() -> int:
     return getattr(settings, "IMIS_TILE_CACHE_SECONDS", TILE_SECONDS_DEFAULT)
 
 
-def layer_version(slug: str) -> int:
-    key = _VERSION_KEY.format(slug=slug)
-    version = cache.get(key)
+def version_key(slug: str) -> str:
+    return _VERSION_KEY.format(slug=slug)
+
+
+def layer_version(slug: str, known: int | None = None) -> int:
+    """The layer's version (``known``: a value already read with others)."""
+    key = version_key(slug)
+    version = known if known is not None else cache.get(key)
     if version is None:
         # A fresh start (or an evicted key) never reuses an old number.
         cache.add(key, time.time_ns(), timeout=None)

@@ -153,8 +153,12 @@ def _module_on(layer: Layer, tenant) -> bool:
 
 
 def layer_visible(layer: Layer, user, tenant=None) -> bool:
+    return layer_visible_to_roles(layer, user_roles(user), tenant)
+
+
+def layer_visible_to_roles(layer: Layer, roles: frozenset[str], tenant=None) -> bool:
     tenant = tenant if tenant is not None else getattr(connection, "tenant", None)
-    return _module_on(layer, tenant) and bool(user_roles(user) & set(layer.roles))
+    return _module_on(layer, tenant) and bool(roles & set(layer.roles))
 
 
 def layers_for_user(user, tenant=None) -> list[Layer]:
@@ -164,20 +168,33 @@ def layers_for_user(user, tenant=None) -> list[Layer]:
 
 def layer_for_user(user, slug: str, tenant=None) -> Layer | None:
     """The layer if the user may see it, else None (views answer 404)."""
+    return layer_for_roles(user_roles(user), slug, tenant)
+
+
+def layer_for_roles(roles: frozenset[str], slug: str, tenant=None) -> Layer | None:
     layer = _LAYERS.get(slug)
-    if layer is None or not layer_visible(layer, user, tenant):
+    if layer is None or not layer_visible_to_roles(layer, roles, tenant):
         return None
     return layer
 
 
 def visible_attributes(layer: Layer, user) -> tuple[Attribute, ...]:
     """The attributes this user's roles may read (tiles, OGC, info box)."""
-    roles = user_roles(user)
+    return visible_attributes_for_roles(layer, user_roles(user))
+
+
+def visible_attributes_for_roles(layer: Layer, roles: frozenset[str]) -> tuple[Attribute, ...]:
     return tuple(a for a in layer.attributes if a.visible_to(roles))
 
 
 def tile_attributes(layer: Layer, user, z: int) -> tuple[Attribute, ...]:
-    return tuple(a for a in visible_attributes(layer, user) if a.tiles and z >= a.tile_min_zoom)
+    return tile_attributes_for_roles(layer, user_roles(user), z)
+
+
+def tile_attributes_for_roles(layer: Layer, roles: frozenset[str], z: int) -> tuple[Attribute, ...]:
+    return tuple(
+        a for a in visible_attributes_for_roles(layer, roles) if a.tiles and z >= a.tile_min_zoom
+    )
 
 
 def audience_key(attributes: Iterable[Attribute]) -> str:

@@ -3,8 +3,8 @@
 z, x, y, the extent and the area threshold are query parameters; table,
 columns and attribute names are identifiers composed with psycopg.sql; the
 attribute expressions are the domain's own SQL (never user input).  At low
-zoom a tile is coarser (a smaller extent) and polygons smaller than one tile
-unit are left out before any geometry work (a z13 tile of buildings would
+zoom a tile is coarser (a smaller extent) and small polygons (``THIN_AREAS_M2``)
+are left out before any geometry work (a z13 tile of buildings would
 otherwise carry 27,000 features)."""
 
 import math
@@ -17,6 +17,11 @@ from maps.registry import Attribute, Layer
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 FULL_EXTENT = 4096
 BUFFER_UNITS = 64  # at the full extent; scaled with it
+# Below full detail, polygons smaller than this are left out: one zoom
+# below, a few pixels; two below, most plots (a 12 x 20 m house); further,
+# all but large buildings (z13 of buildings: 27,000 features otherwise).
+THIN_AREAS_M2 = (20.0, 250.0, 400.0)
+METRES_PER_DEGREE = 111_320.0
 
 
 def tile_valid(z: int, x: int, y: int) -> bool:
@@ -34,13 +39,15 @@ def tile_extent(layer: Layer, z: int) -> int:
 
 
 def tile_min_area(layer: Layer, z: int, y: int) -> float:
-    """Area (square degrees, EPSG:4326) of one tile unit at this tile's
-    latitude; polygons smaller than it are left out below full detail."""
-    if layer.geometry_type != "polygon" or z >= layer.full_detail_zoom:
+    """Area (square degrees, EPSG:4326) below which a polygon is left out of
+    a tile below full detail (``THIN_AREAS_M2`` by zooms below full detail,
+    at this tile's latitude)."""
+    steps = layer.full_detail_zoom - z
+    if layer.geometry_type != "polygon" or steps <= 0:
         return 0.0
-    unit_deg = 360.0 / (2**z) / tile_extent(layer, z)
+    square_metres = THIN_AREAS_M2[min(steps, len(THIN_AREAS_M2)) - 1]
     lat = math.atan(math.sinh(math.pi * (1 - 2 * (y + 0.5) / 2**z)))
-    return unit_deg * unit_deg * math.cos(lat)
+    return square_metres / (METRES_PER_DEGREE**2 * math.cos(lat))
 
 
 def tile_query(layer: Layer, attributes: tuple[Attribute, ...], *, thin: bool) -> sql.Composed:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from maps import cache, registry, tiles
-from maps.access import MODULE, map_access
+from maps.access import request_roles
 
 EMPTY_STATUS = 204
 
@@ -33,19 +33,22 @@ def _response(request, content: bytes, etag: str) -> HttpResponse:
 
 
 @require_GET
-@map_access(module=MODULE)
 def tile(request, layer: str, z: int, x: int, y: int):
-    found = registry.layer_for_user(request.user, layer, request.tenant)
+    use_cache = cache.tile_cache_seconds() > 0
+    version_key = cache.version_key(layer)
+    roles, prefetched = request_roles(request, prefetch=(version_key,) if use_cache else ())
+    if isinstance(roles, HttpResponse):
+        return roles
+    found = registry.layer_for_roles(roles, layer, request.tenant)
     if found is None or not tiles.tile_valid(z, x, y):
         raise Http404
     if not tiles.tile_in_zoom(found, z):
         return _response(request, b"", "")
-    attributes = registry.tile_attributes(found, request.user, z)
+    attributes = registry.tile_attributes_for_roles(found, roles, z)
     day = timezone.localdate().isoformat() if found.daily else ""
-    use_cache = cache.tile_cache_seconds() > 0
     key = ""
     if use_cache:
-        version = cache.layer_version(found.slug)
+        version = cache.layer_version(found.slug, prefetched.get(version_key))
         key = cache.tile_key(found.slug, version, registry.audience_key(attributes), z, x, y, day)
         hit = cache.tile_get(key)
         if hit is not None:

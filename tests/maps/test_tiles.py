@@ -102,3 +102,22 @@ def test_other_municipality_sees_its_own_rows(client_a, client_b, tenant_a, tena
     assert _get(client_a, "buildings", Z16).status_code == 200
     # Cached khulna tile is not served to jashore either.
     assert _get(client_b, "buildings", Z16).status_code == 204
+
+
+def test_signing_out_ends_tile_access_at_once(client_a, tenant_a, sample_a):
+    from django.conf import settings
+
+    login(client_a, tenant_a, "viewer")
+    assert _get(client_a, "buildings", Z16).status_code == 200  # roles now cached
+    old_cookie = client_a.cookies[settings.SESSION_COOKIE_NAME].value
+    client_a.post("/staff/logout/")
+    assert _get(client_a, "buildings", Z16).status_code == 302
+    client_a.cookies[settings.SESSION_COOKIE_NAME] = old_cookie  # a copied cookie
+    assert _get(client_a, "buildings", Z16).status_code == 302
+
+
+def test_a_forged_session_cookie_is_sent_to_sign_in(client_a, tenant_a, sample_a):
+    from django.conf import settings
+
+    client_a.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
+    assert _get(client_a, "buildings", Z16).status_code == 302
