@@ -75,3 +75,37 @@ def test_worker_sends_each_municipalitys_message_once(queued, sms_simulator):
             rows = SmsMessage.objects.filter(related="worker-test")
             phones = set(rows.values_list("phone", flat=True))
         assert phones == {PHONES[schema]}, other
+
+
+_QUEUE_ONE = """
+from django_tenants.utils import schema_context
+from backoffice.notifications.services import sms_queue
+with schema_context("khulna"):
+    m = sms_queue(phone="+8801711000029", template_key="fsm.cancelled", language="bn",
+                  context={"municipality": {"en": "Khulna", "bn": "খুলনা"}, "reference": "R-9"},
+                  related="worker-test")
+    print(m.pk)
+"""
+
+
+def test_worker_retries_after_gateway_errors(celery_worker, sms_simulator, tenant_a):
+    sms_simulator.reset()
+    sms_simulator.fail("http500", count=2)  # the first two tries fail, the third goes through
+    try:
+        result = manage("shell", "-c", _QUEUE_ONE)
+        assert result.returncode == 0, result.stderr
+        pk = int(result.stdout.strip().splitlines()[-1])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with schema_context("khulna"):
+                message = SmsMessage.objects.get(pk=pk)
+            if message.status == SmsMessage.Status.SENT:
+                break
+            time.sleep(0.2)
+        assert message.status == SmsMessage.Status.SENT and message.attempts == 3
+        assert "HTTP 500" not in message.error
+        [received] = sms_simulator.messages("+8801711000029")
+        assert "খুলনা" in received["sms_body"] and received["sms_type"] == "BN"
+    finally:
+        assert manage("shell", "-c", _REMOVE).returncode == 0
+        sms_simulator.reset()
