@@ -206,7 +206,6 @@ def _measure() -> None:
     from django.test import Client
 
     from backoffice.fsm import selectors, sla
-    from backoffice.fsm.views.due import _due
     from backoffice.fsm.views.inbox import OPEN_STATES
     from backoffice.registry.models import Ward
 
@@ -248,7 +247,8 @@ def _measure() -> None:
     connection.set_tenant(municipality)
 
     def due_data(ward_obj=None):
-        rows = list(_due(30, ward_obj).order_by("next_due_on", "code")[: PAGE + 1])
+        # What the due list view reads: the page (one statement) and the wards.
+        rows = selectors.containments_due_page(within_days=30, ward=ward_obj, limit=PAGE + 1)
         list(Ward.objects.order_by("number"))
         return len(rows)
 
@@ -270,9 +270,12 @@ def _measure() -> None:
     ]  # fmt: skip
     for label, ours_fn, baseline in data:
         ours, base = _alternate(ours_fn, baseline)
+        # The targets: the due list and the inbox counts (below); the
+        # inbox's first page (model instances for the template) is information.
+        target = None if label.startswith("inbox") else TARGET_RATIO
         report(
             Figure(NAME, f"{label}, selectors", median(ours) * 1000, "ms", median(base) * 1000,
-                   "raw SQL of the same rows", TARGET_RATIO, "ratio", "lower")
+                   "raw SQL of the same rows", target, "ratio", "lower")
         )  # fmt: skip
     inbox_counts_only = _alternate(selectors.inbox_counts, lambda: _raw_counts(raw, hours=hours))
     report(

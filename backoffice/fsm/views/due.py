@@ -7,7 +7,6 @@ import os
 import shutil
 
 from django.db import connection
-from django.db.models import OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,7 +15,6 @@ from psycopg import sql
 
 from backoffice.fsm import selectors, sla
 from backoffice.fsm.forms import DueFilterForm
-from backoffice.fsm.models import ContainmentBuilding
 from backoffice.fsm.views import access
 from backoffice.registry import selectors as registry_selectors
 from backoffice.registry.exporting import services as exporting
@@ -37,20 +35,6 @@ def _filters(request):
     return form, days, ward
 
 
-def _due(days: int, ward):
-    responsible = ContainmentBuilding.objects.filter(containment=OuterRef("pk")).order_by(
-        "-responsible", "building__bin"
-    )
-    return (
-        selectors.containments_due(within_days=days, ward=ward)
-        .select_related("containment_type")
-        .annotate(
-            bin=Subquery(responsible.values("building__bin")[:1]),
-            ward_number=Subquery(responsible.values("building__ward__number")[:1]),
-        )
-    )
-
-
 def _after(value: str):
     """The paging key ``YYYY-MM-DD|ID`` (bounded; junk starts from the top)."""
     day, _sep, code = (value or "")[:60].partition("|")
@@ -64,15 +48,15 @@ def _after(value: str):
 @require_GET
 def due_list(request):
     form, days, ward = _filters(request)
-    queryset = _due(days, ward)
     after = _after(request.GET.get("after", ""))
-    if after:
-        day, code = after
-        queryset = queryset.filter(Q(next_due_on__gt=day) | Q(next_due_on=day, code__gt=code))
-    chunk = list(queryset.order_by("next_due_on", "code")[: PAGE_SIZE + 1])
+    chunk = selectors.containments_due_page(
+        within_days=days, ward=ward, after=after, limit=PAGE_SIZE + 1
+    )
     rows = chunk[:PAGE_SIZE]
     next_key = (
-        f"{rows[-1].next_due_on.isoformat()}|{rows[-1].code}" if len(chunk) > PAGE_SIZE else ""
+        f"{rows[-1]['next_due_on'].isoformat()}|{rows[-1]['code']}"
+        if len(chunk) > PAGE_SIZE
+        else ""
     )
     params = request.GET.copy()
     params.pop("after", None)

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
@@ -21,7 +20,10 @@ from backoffice.fsm.models import (
     Vehicle,
 )
 from tenants.audit.models import AuditEvent
+from tenants.storage import private_storage
 from tests.backoffice.fsm.factories import PHONE, application_at, fsm_sample
+
+photo_storage = private_storage()
 
 MANAGER = wf.MANAGER
 
@@ -366,9 +368,9 @@ def test_emptying_records_details_photos_and_updates_the_containment(ctx, tenant
     try:
         for photo in photos:
             assert photo.image.name.startswith(f"fsm/photos/{app.reference}/")
-            assert default_storage.exists(photo.image.name)
-            # Tenant storage: files of a municipality sit under its schema.
-            assert tenant_a.schema_name in default_storage.path(photo.image.name)
+            assert photo_storage.exists(photo.image.name)
+            # Private tenant storage: under its schema, outside MEDIA_ROOT.
+            assert f"/private/{tenant_a.schema_name}/" in photo_storage.path(photo.image.name)
     finally:
         for photo in photos:
             photo.image.delete(save=False)
@@ -556,7 +558,7 @@ def test_a_bad_photo_leaves_no_files_and_no_emptying(ctx):
     app.refresh_from_db()
     assert app.state == wf.SCHEDULED and not app.photos.exists()
     folder = f"fsm/photos/{app.reference}"
-    assert not default_storage.exists(folder) or default_storage.listdir(folder) == ([], [])
+    assert not photo_storage.exists(folder) or photo_storage.listdir(folder) == ([], [])
 
 
 def test_members_and_caretakers_must_hold_the_role(ctx):
