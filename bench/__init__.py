@@ -13,4 +13,5 @@ BENCHMARKS = (
     "registry_import",
     "registry_export",
     "fsm_lists",
+    "map_tiles",
 )

@@ -96,3 +96,13 @@ def test_cache_off_renders_every_time(client_a, tenant_a, sample_a, settings):
     login(client_a, tenant_a, "viewer")
     assert len(_tile_queries(client_a)[1]) == 1
     assert len(_tile_queries(client_a)[1]) == 1
+
+
+def test_a_cached_tile_costs_no_database_query(client_a, tenant_a, sample_a):
+    login(client_a, tenant_a, "viewer")
+    client_a.get(URL)  # fills the tile cache and the session's roles
+    with CaptureQueriesContext(connection) as queries:
+        assert client_a.get(URL).status_code == 200
+    # Only the host lookup, which the test settings do not keep in memory.
+    tables = [q["sql"] for q in queries if "tenants_domain" not in q["sql"]]
+    assert [sql for sql in tables if not sql.startswith("SET search_path")] == []
