@@ -1,19 +1,99 @@
-"""Receipt documents.  Today a receipt is an HTML page (staff and the
-customer's status page).  The signed PDF is a hook: once billing's signing
-(engineer G's backoffice/billing/signing.py, pyHanko with the revenue
-chief's certificate) lands, ``receipt_pdf`` renders templates
-payments/receipt.html to PDF and signs it with the same function; until then
-it answers None and no PDF link is shown."""
+"""Receipts as signed bilingual PDFs: rendered with WeasyPrint like the bills
+and signed (PAdES) with the municipality's revenue-chief identity through
+billing's signing (backoffice/billing/pdf).  A receipt never changes except
+its status; a cancelled receipt's PDF says so and names the cancellation
+document.  Not cached: one receipt is printed once or twice."""
 
-from importlib import util
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.payments.models import Payment
+
+REASON = "Receipt for a payment received by the municipality"
+TITLE = _("Money receipt")
+LABELS = {
+    "receipt": _("Receipt number"),
+    "bill": _("Bill number"),
+    "holding": _("Holding code"),
+    "period": _("Billing period"),
+    "amount": _("Amount received (BDT)"),
+    "received": _("Received on"),
+    "method": _("Method"),
+    "transaction": _("Transaction"),
+    "payer": _("Paid by"),
+    "signed": _("Digitally signed on behalf of the revenue chief."),
+}
+CANCELLED = _("Cancelled by document %(number)s on %(date)s.")
 
 
 def receipt_pdf_available() -> bool:
-    return util.find_spec("backoffice.billing.signing") is not None
+    try:
+        from backoffice.billing.pdf import signing
+
+        return signing.signing_identity_active() is not None
+    except ImportError:
+        return False
 
 
-def receipt_pdf(payment) -> bytes | None:
-    """The signed receipt PDF, or None while bill signing does not exist."""
-    if not receipt_pdf_available():
-        return None
-    return None  # wired when backoffice.billing.signing exists (see the module docstring)
+def receipt_html(payment: Payment, *, head) -> str:
+    from backoffice.billing.pdf.rendering import both, date_both, digits_both, money_both
+
+    bill = payment.bill
+    period = bill.run.period
+    cancellation = getattr(payment, "cancellation", None)
+    facts = [
+        (both(LABELS["receipt"]), digits_both(payment.receipt_number)),
+        (both(LABELS["bill"]), digits_both(bill.number)),
+        (both(LABELS["holding"]), digits_both(bill.holding.code)),
+        (both(LABELS["period"]), digits_both(str(period))),
+        (both(LABELS["amount"]), money_both(payment.amount)),
+        (both(LABELS["received"]), date_both(timezone.localtime(payment.received_at).date())),
+        (both(LABELS["method"]), both(Payment.Method(payment.method).label)),
+    ]
+    if payment.transaction_id:
+        tran = payment.transaction
+        facts.append((both(LABELS["transaction"]), (tran.tran_id, tran.tran_id)))
+    if payment.payer_name:
+        facts.append((both(LABELS["payer"]), (payment.payer_name, payment.payer_name)))
+    note = None
+    if cancellation is not None:
+        day = timezone.localtime(cancellation.cancelled_at).date()
+        note = both(CANCELLED, number=cancellation.number, date=day.isoformat())
+    return render_to_string(
+        "payments/receipt_pdf.html",
+        {
+            "head": head,
+            "title": both(TITLE),
+            "facts": facts,
+            "note": note,
+            "signed": both(LABELS["signed"]),
+        },
+    )
+
+
+def receipt_pdf(payment: Payment) -> bytes:
+    """The receipt's signed PDF.  Raises signing.SigningUnavailable when the
+    municipality has no signing identity."""
+    from backoffice.billing.pdf import rendering, signing
+
+    head = rendering.letterhead_current()
+    loaded = signing.signer_current()
+    pdf = rendering.html_to_pdf(receipt_html(payment, head=head))
+    return signing.pdf_sign(pdf, loaded=loaded, reason=REASON, location=head.name_en)
+
+
+def receipt_pdf_response(payment: Payment) -> HttpResponse:
+    try:
+        from backoffice.billing.pdf.signing import SigningUnavailable
+    except ImportError:
+        return HttpResponse("receipts cannot be signed here", status=503)
+    try:
+        data = receipt_pdf(payment)
+    except SigningUnavailable:
+        return HttpResponse("no signing certificate is installed", status=503)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{payment.receipt_number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response

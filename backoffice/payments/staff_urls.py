@@ -10,5 +10,6 @@ urlpatterns = [
     path("counter/", staff.counter_payment, name="counter"),
     path("transactions/", staff.transaction_list, name="transactions"),
     path("receipts/<str:number>/", staff.receipt_detail, name="receipt"),
+    path("receipts/<str:number>/pdf/", staff.receipt_pdf_view, name="receipt_pdf"),
     path("receipts/<str:number>/cancel/", staff.receipt_cancel_view, name="receipt_cancel"),
 ]

@@ -15,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.billing.selectors import bill_by_number
-from backoffice.payments import selectors, services
+from backoffice.payments import receipts, selectors, services
 from backoffice.payments.adapters import GatewayError, adapter_get
 from backoffice.payments.adapters.base import CallbackUrls
 from backoffice.payments.forms import PayForm
@@ -152,4 +152,19 @@ def transaction_status(request, tran_id: str):
     if tran is None:
         raise Http404
     payment = getattr(tran, "payment", None) if tran.state == tran.State.PAID else None
-    return render(request, "payments/status.html", {"tran": tran, "payment": payment})
+    return render(
+        request,
+        "payments/status.html",
+        {"tran": tran, "payment": payment, "pdf_available": receipts.receipt_pdf_available()},
+    )
+
+
+def transaction_receipt(request, tran_id: str):
+    """The signed receipt of a paid online payment (the transaction id is the
+    customer's unguessable key; the receipt carries no personal data)."""
+    _module_on()
+    tran = selectors.transaction_by_tran_id(tran_id)
+    payment = getattr(tran, "payment", None) if tran is not None else None
+    if payment is None:
+        raise Http404
+    return receipts.receipt_pdf_response(payment)

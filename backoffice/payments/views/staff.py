@@ -85,6 +85,14 @@ def receipt_detail(request, number: str):
     )
 
 
+@role_required(*VIEW_ROLES, module="payments")
+def receipt_pdf_view(request, number: str):
+    payment = selectors.payment_by_receipt(number)
+    if payment is None:
+        raise Http404
+    return receipts.receipt_pdf_response(payment)
+
+
 @role_required(*CHIEF, module="payments")
 @require_http_methods(["GET", "POST"])
 def receipt_cancel_view(request, number: str):
