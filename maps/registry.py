@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 from tenants.permissions import user_roles
 
@@ -31,7 +32,8 @@ class Attribute:
     those roles (owners' names only for the owner readers).  ``sql`` is an
     expression over ``t`` (default: the column of the same name).
     ``tiles`` False keeps it out of vector tiles (info box and OGC only);
-    ``tile_min_zoom`` puts it in tiles only from that zoom on."""
+    ``tile_min_zoom`` puts it in tiles only from that zoom on.  A layer
+    with an expression using ``{today}`` sets ``daily``."""
 
     name: str
     label: Any
@@ -48,7 +50,13 @@ class Attribute:
 
     @property
     def expression(self) -> str:
-        return self.sql or f't."{self.name}"'
+        """The SQL; ``{today}`` stands for the municipality's date (a literal
+        made from a date object, not from input)."""
+        expression = self.sql or f't."{self.name}"'
+        if "{today}" in expression:
+            today = timezone.localdate().isoformat()
+            expression = expression.replace("{today}", f"DATE '{today}'")
+        return expression
 
     def visible_to(self, roles: frozenset[str]) -> bool:
         return not self.roles or bool(roles & set(self.roles))
@@ -96,6 +104,8 @@ class Layer:
         if self.geometry_type not in GEOMETRY_TYPES:
             raise ValueError(f"layer {self.slug!r}: unknown geometry {self.geometry_type!r}")
         names = {a.name for a in self.attributes}
+        if not self.daily and any("{today}" in a.sql for a in self.attributes):
+            raise ValueError(f"layer {self.slug!r}: an attribute uses {{today}}: set daily")
         for group in (self.search_fields, self.sum_fields, self.count_by):
             unknown = set(group) - names
             if unknown:

@@ -26,8 +26,9 @@ _BUILDING = (
     " ON b.id = cb.building_id WHERE cb.containment_id = t.id ORDER BY cb.responsible DESC,"
     " b.bin LIMIT 1)"
 )
-# Days until the next emptying is due (negative: overdue; null: not known).
-_DUE_IN_DAYS = "(t.next_due_on - current_date)"
+# Days until the next emptying is due (negative: overdue; null: not known),
+# counted from the municipality's own date.
+_DUE_IN_DAYS = "(t.next_due_on - {today})"
 
 TYPE_GROUPS = (
     ("septic", _("Septic tank"), "#7b2cbf"),
