@@ -250,7 +250,10 @@ IMIS_DEMO_STEPS: list[str] = [
 IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
 # Extra steps of the synthetic city generator (after the registry's own), by
 # dotted path: modules add their synthetic data (containments, connections...).
-IMIS_SYNTHETIC_STEPS: list[str] = ["backoffice.fsm.synthetic.fsm_step"]
+IMIS_SYNTHETIC_STEPS: list[str] = [
+    "backoffice.fsm.synthetic.fsm_step",
+    "maps.synthetic.tiles_retire_step",  # last: COPY bypasses the tile-cache signals
+]
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
 from portal.settings.sms import *  # noqa: E402,F403  (integration module)

@@ -106,3 +106,13 @@ def test_a_cached_tile_costs_no_database_query(client_a, tenant_a, sample_a):
     # Only the host lookup, which the test settings do not keep in memory.
     tables = [q["sql"] for q in queries if "tenants_domain" not in q["sql"]]
     assert [sql for sql in tables if not sql.startswith("SET search_path")] == []
+
+
+def test_the_synthetic_generator_retires_every_layer(tenant_b):
+    from backoffice.registry.synthetic import city_generate
+
+    with schema_context(tenant_b.schema_name):
+        before = {s: tile_cache.layer_version(s) for s in ("buildings", "containments", "wards")}
+        city_generate(scale="tiny", seed=3, replace=True)
+        after = {s: tile_cache.layer_version(s) for s in before}
+    assert all(after[s] > before[s] for s in before)
