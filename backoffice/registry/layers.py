@@ -302,6 +302,22 @@ _CHANGES = {
 }
 
 
+# What an import of each kind (ImportJob.kind) changes on the map.
+IMPORT_KIND_LAYERS = {
+    "buildings": ("buildings",),
+    "roads": ("roads",),
+    "wards": ("wards", "buildings"),
+    "holdings": ("buildings",),
+}
+
+
+def layers_changed_by_import(kind: str) -> None:
+    """For the importer, whose bulk writes bypass ``save()``: call it when a
+    job is done (inside its transaction or after; either retires the tiles)."""
+    for slug in IMPORT_KIND_LAYERS.get(kind, LAYER_SLUGS):
+        layer_changed(slug)
+
+
 def _changed(sender, **kwargs) -> None:
     for slug in _CHANGES.get(sender, ()):
         layer_changed(slug)

@@ -116,3 +116,14 @@ def test_the_synthetic_generator_retires_every_layer(tenant_b):
         city_generate(scale="tiny", seed=3, replace=True)
         after = {s: tile_cache.layer_version(s) for s in before}
     assert all(after[s] > before[s] for s in before)
+
+
+def test_an_import_retires_its_layers(tenant_b):
+    from backoffice.registry.layers import layers_changed_by_import
+
+    with schema_context(tenant_b.schema_name):
+        before = {s: tile_cache.layer_version(s) for s in ("wards", "buildings", "roads")}
+        layers_changed_by_import("wards")
+        after = {s: tile_cache.layer_version(s) for s in before}
+    assert after["wards"] > before["wards"] and after["buildings"] > before["buildings"]
+    assert after["roads"] == before["roads"]
