@@ -140,3 +140,17 @@ def test_other_municipality_serves_its_own_features(client_b, tenant_b, sample_a
     assert (
         client_b.get(f"/ogc/collections/buildings/items/{sample_a['plain'].pk}").status_code == 404
     )
+
+
+def test_items_cost_a_fixed_number_of_queries(viewer_a, sample_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for limit in (2, 10):
+        with CaptureQueriesContext(connection) as queries:
+            response = viewer_a.get("/ogc/collections/buildings/items", {"limit": limit})
+            assert response.status_code == 200
+        counts.append(len([q for q in queries if not q["sql"].startswith("SET ")]))
+    # host, session, user, roles, the page, the count (only when paging)
+    assert counts[0] <= 6 and counts[1] <= counts[0]
