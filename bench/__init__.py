@@ -14,4 +14,5 @@ BENCHMARKS = (
     "registry_export",
     "fsm_lists",
     "map_tiles",
+    "map_tools",
 )

@@ -23,7 +23,8 @@ def pg_datasource() -> tuple[str, dict[str, str]]:
         "host": db["HOST"],
         "port": str(db["PORT"] or ""),
         "user": db["USER"],
-        "options": f"-c search_path={connection.schema_name},public",
+        # jit off: see maps.tools.selection.jit_off.
+        "options": f"-c search_path={connection.schema_name},public -c jit=off",
     }
     text = " ".join(f"{key}={_quote(value)}" for key, value in parts.items() if value)
     env = {

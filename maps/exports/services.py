@@ -24,7 +24,7 @@ from psycopg import sql
 
 from maps import registry
 from maps.exports import ogr
-from maps.tools.selection import Selection, selection_ctes
+from maps.tools.selection import Selection, jit_off, selection_ctes, selection_rows
 from tenants.audit.services import audit_event_record
 
 FORMATS = ("csv", "xlsx", "gpkg", "shp")
@@ -84,8 +84,10 @@ def export_query(selection: Selection, *, user, wkt: bool, guard: bool = False) 
 
 def export_count(selection: Selection) -> int:
     params: dict = {}
-    statement = selection_ctes(selection, params) + sql.SQL(" SELECT count(*) FROM hits")
-    with connection.cursor() as cursor:
+    prefix, rows = selection_rows(selection, params)
+    statement = prefix + sql.SQL(" SELECT count(*) ") + rows
+    with transaction.atomic(), connection.cursor() as cursor:
+        jit_off(cursor)
         cursor.execute(statement, params)
         return cursor.fetchone()[0]
 
@@ -111,12 +113,17 @@ def csv_stream(query: ExportQuery, chunk_bytes: int = 256 * 1024) -> Iterator[by
     yield BOM
     pending = bytearray()
     statement = f"COPY ({query.text}) TO STDOUT WITH (FORMAT csv, HEADER)"
-    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for data in copy:
-            pending += data
-            if len(pending) >= chunk_bytes:
-                yield bytes(pending)
-                pending.clear()
+    with (
+        transaction.atomic(),
+        connection.connection.cursor() as cursor,
+    ):
+        jit_off(cursor)
+        with cursor.copy(statement) as copy:
+            for data in copy:
+                pending += data
+                if len(pending) >= chunk_bytes:
+                    yield bytes(pending)
+                    pending.clear()
     if pending:
         yield bytes(pending)
 
@@ -141,6 +148,7 @@ def xlsx_write(query: ExportQuery, target: Path, *, batch: int = 5000, progress=
         connection.connection.cursor(name=f"imis_map_export_{uuid.uuid4().hex[:12]}") as cursor,
     ):
         cursor.itersize = batch
+        connection.connection.execute("SET LOCAL jit = off")
         cursor.execute(query.text)
         while rows := cursor.fetchmany(batch):
             for row in rows:

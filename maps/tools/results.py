@@ -6,14 +6,21 @@ a size-limited GeoJSON to highlight, the buffer's outline) and the summary
 The numbers are PostGIS's, computed on the server; the page only draws them."""
 
 import json
+import re
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from psycopg import sql
 
 from maps import registry
 from maps.registry import Attribute, Layer
-from maps.tools.selection import Selection, outline_sql, selection_ctes
+from maps.tools.selection import (
+    Selection,
+    jit_off,
+    outline_sql,
+    selection_ctes,
+    selection_rows,
+)
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -56,7 +63,7 @@ def result_statement(
         "  'properties', json_build_object('id', t.{pk}),"
         "  'geometry', ST_AsGeoJSON(t.{geom}, 6)::json)), '[]'))"
         "  FROM (SELECT id FROM hits ORDER BY id LIMIT %(highlight)s) h"
-        "  JOIN {table} t ON t.{pk} = h.id),"
+        "  JOIN {table} t ON t.{pk} = h.id)::text,"
         " {outline}"
     ).format(
         ctes=ctes,
@@ -74,17 +81,18 @@ class Result:
     count: int
     bbox: list[float] | None
     rows: list[dict]
-    highlight: dict
+    highlight: str  # GeoJSON text, passed through to the page unparsed
     outline: str | None
 
 
 def result_run(selection: Selection, *, user, offset: int = 0, limit: int = PAGE_SIZE) -> Result:
     attributes = registry.visible_attributes(selection.layer, user)
     statement, params = result_statement(selection, attributes, offset=offset, limit=limit)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        jit_off(cursor)
         cursor.execute(statement, params)
         count, bbox, rows, highlight, outline = cursor.fetchone()
-    return Result(count, bbox, _json(rows), _json(highlight), outline)
+    return Result(count, bbox, _json(rows), highlight, outline)
 
 
 def _json(value):
@@ -133,28 +141,94 @@ def summary_spec(layer: Layer, user, *, by_ward: bool, category: str = "") -> Su
     return SummarySpec(by_ward, chosen, sums)
 
 
+_COLUMN_REF = re.compile(r'\bt\.(?:"([^"]+)"|([A-Za-z_][A-Za-z0-9_]*))')
+
+
+def _plain_columns(layer: Layer, expression: str) -> list[str] | None:
+    """The columns of ``t`` an expression reads, when they are plain
+    (non-geometry) columns of the layer's model; None otherwise.  An
+    expression that reads only these has one value per combination of
+    them, so rows can be grouped by the columns and the expression
+    evaluated once per group (a ward number by the ward's id: a lookup per
+    ward instead of per building)."""
+    names = [quoted or bare for quoted, bare in _COLUMN_REF.findall(expression)]
+    model = layer.model
+    if model is None or not names:
+        return None
+    columns = {}
+    for field in model._meta.concrete_fields:
+        columns[field.column] = field
+    if any(name not in columns or name == layer.geometry_column for name in names):
+        return None
+    return sorted(set(names))
+
+
 def summary_statement(
     selection: Selection, spec: SummarySpec, *, ward: sql.Composable | None
 ) -> tuple[sql.Composed, dict]:
+    """Counts and sums per (ward, category).  Where the ward and category
+    expressions read only plain columns, rows are grouped by those columns
+    first and each group's labels are read from one row of it (``rep``);
+    otherwise the expressions are grouped on directly."""
     layer = selection.layer
     params: dict = {}
-    ctes = selection_ctes(selection, params)
+    prefix, rows = selection_rows(selection, params)
     group = ward if (spec.by_ward and ward is not None) else sql.SQL("NULL::int")
     category = sql.SQL(spec.category.expression) if spec.category else sql.SQL("NULL::text")
-    sums = [
-        sql.SQL("COALESCE(sum({}), 0)").format(sql.SQL(attribute.expression))
-        for attribute in spec.sums
-    ]
+    sums = [sql.SQL(attribute.expression) for attribute in spec.sums]
+    keys: list[str] = []
+    direct = False  # an expression to group on as it is (not plain columns)
+    for expression in (group, category):
+        if not isinstance(expression, sql.SQL):
+            direct = True  # composed here (the ward under a point): group on it
+            continue
+        text = expression.as_string(None)
+        if text.startswith("NULL::"):
+            continue  # a constant
+        columns = _plain_columns(layer, text)
+        if columns is None:
+            direct = True
+        else:
+            keys.extend(c for c in columns if c not in keys)
+    table = sql.Identifier(layer.table)
+    pk = sql.Identifier(layer.pk_column)
+    if keys and not direct:
+        inner = sql.SQL(
+            "SELECT min(t.{pk}) AS rep, count(*) AS n{sums} {rows} GROUP BY {keys}"
+        ).format(
+            pk=pk,
+            sums=sql.SQL("").join(
+                sql.SQL(", COALESCE(sum({}), 0) AS s{}").format(e, sql.SQL(str(i)))
+                for i, e in enumerate(sums)
+            ),
+            rows=rows,
+            keys=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(k)) for k in keys),
+        )
+        statement = sql.SQL(
+            "{prefix} SELECT l.grp, l.cat, sum(g.n)::bigint{outer} FROM ({inner}) g"
+            " CROSS JOIN LATERAL (SELECT {group} AS grp, ({category})::text AS cat"
+            " FROM {table} t WHERE t.{pk} = g.rep) l GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2"
+        ).format(
+            prefix=prefix,
+            outer=sql.SQL("").join(
+                sql.SQL(", sum(g.s{})").format(sql.SQL(str(i))) for i in range(len(sums))
+            ),
+            inner=inner,
+            group=group,
+            category=category,
+            table=table,
+            pk=pk,
+        )
+        return statement, params
     statement = sql.SQL(
-        "{ctes} SELECT {group} AS grp, ({category})::text AS cat, count(*){sums}"
-        " FROM hits JOIN {table} t ON t.{pk} = hits.id GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2"
+        "{prefix} SELECT {group} AS grp, ({category})::text AS cat, count(*){sums}"
+        " {rows} GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2"
     ).format(
-        ctes=ctes,
+        prefix=prefix,
         group=group,
         category=category,
-        sums=sql.SQL("").join(sql.SQL(", ") + s for s in sums),
-        table=sql.Identifier(layer.table),
-        pk=sql.Identifier(layer.pk_column),
+        sums=sql.SQL("").join(sql.SQL(", COALESCE(sum({}), 0)").format(e) for e in sums),
+        rows=rows,
     )
     return statement, params
 
@@ -172,7 +246,8 @@ def summary_run(
     spec = summary_spec(selection.layer, user, by_ward=by_ward, category=category)
     ward = _ward_expression(selection.layer, user, tenant) if by_ward else None
     statement, params = summary_statement(selection, spec, ward=ward)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        jit_off(cursor)
         cursor.execute(statement, params)
         raw = cursor.fetchall()
     labels = dict(spec.category.choices) if spec.category else {}

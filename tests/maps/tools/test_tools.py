@@ -28,7 +28,11 @@ def city(tenant_a):
     with schema_context(tenant_a.schema_name):
         wards_make()
         buildings = [
-            building_make(ward=w, index=i, population=5 + i) for w in (1, 2) for i in range(8)
+            building_make(
+                ward=w, index=i, population=5 + i, use="commercial" if i % 3 else "residential"
+            )
+            for w in (1, 2)
+            for i in range(8)
         ]
         owner = services.owner_create(actor=None, name_en="Rahima Khatun", name_bn="রহিমা খাতুন")
         holding_make(code="01-001-0001-01", buildings=[buildings[0]], owners=[owner])
@@ -118,6 +122,17 @@ def test_summary_by_ward_and_in_polygon(tenant_a, client_a, city):
     got = [(r["ward"], r["count"], r["population"], r["households"]) for r in data["rows"]]
     assert got == [tuple(row) for row in expected]
     assert data["total"]["population"] == sum(row[2] for row in expected)
+    response = client_a.post(
+        "/staff/map/api/summary/", {"layer": "buildings", "group": "ward", "by": "use"}
+    )
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT w.number, b.use, count(*), sum(b.population)"
+            " FROM registry_building b JOIN registry_ward w ON w.id = b.ward_id"
+            " WHERE b.status <> 'demolished' GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+    got = [(r["ward"], r["category"], r["count"], r["population"]) for r in response.json()["rows"]]
+    assert got == [tuple(row) for row in expected] and len(got) == 4
     # Containments by type inside a drawn polygon (no ward column: a spatial join).
     area = _square(POND[2] - 0.0001, POND[1], POND[2] + 0.00055, POND[3])
     response = client_a.post(
@@ -134,6 +149,16 @@ def test_summary_by_ward_and_in_polygon(tenant_a, client_a, city):
     rows = response.json()["rows"]
     assert len(rows) == 1 and rows[0]["category"]
     assert rows[0]["count"] == expected[0] == 6
+    # Containments by ward: the ward under each point (the layer has no ward column).
+    response = client_a.post("/staff/map/api/summary/", {"layer": "containments", "group": "ward"})
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT w.number, count(*), sum(c.population_served) FROM fsm_containment c"
+            " JOIN registry_ward w ON ST_Intersects(w.boundary, c.location)"
+            " GROUP BY w.number ORDER BY w.number"
+        )
+    got = [(r["ward"], r["count"], r["population_served"]) for r in response.json()["rows"]]
+    assert got == [tuple(row) for row in expected] and expected
 
 
 def test_find_and_info_per_role(tenant_a, client_a, city):
