@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from wagtail.models import GroupPagePermission, Locale, Page, Site
 
-from citizen.models import HomePage
+from citizen.models import Branding, HomePage
 
 EN_INTRO = "Services of {name}: faecal sludge emptying, holding tax and water bills, notices."
 BN_INTRO = "{name}-এর সেবা: পয়ঃবর্জ্য খালিকরণ, হোল্ডিং কর ও পানির বিল, নোটিশ।"
@@ -38,13 +38,15 @@ def site_create_step(municipality, *, request=None) -> None:
         home_bn.intro = BN_INTRO.format(name=municipality.name_bn)
         home_bn.save_revision().publish()
     primary = municipality.get_primary_domain()
-    Site.objects.create(
+    site = Site.objects.create(
         hostname=primary.domain if primary else f"{municipality.code}.localhost",
         port=80,
         root_page=home,
         is_default_site=True,
         site_name=municipality.name_en,
     )
+    # Made now, not by the first page view (which would write on a GET).
+    Branding.objects.get_or_create(site=site)
     for role in ROLES:
         if not role.page_permissions:
             continue

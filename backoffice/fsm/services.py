@@ -32,6 +32,7 @@ from backoffice.fsm.models import (
     Vehicle,
 )
 from backoffice.fsm.sla import municipality_today
+from backoffice.notifications.fsm import application_status_sms_queue
 from backoffice.registry.codes import bin_format, phone_normalise
 from backoffice.registry.services import registry_config_get
 from tenants.audit.services import audit_event_record
@@ -503,6 +504,10 @@ def application_transition(
             **_audit_data(application, action),
         },
     )
+    if action != workflow.FEEDBACK:
+        # The applicant hears of each step by SMS (queued in this transaction,
+        # sent by a worker after the commit: a refused step sends nothing).
+        application_status_sms_queue(application=application)
     if action == workflow.EMPTY:
         _photo_save(application, photos, actor)  # last: nothing after it can fail
     return application
