@@ -11,6 +11,7 @@ only to the user who asked.  Every export is audited."""
 
 import shutil
 import tempfile
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -226,10 +227,26 @@ def job_save(job: dict) -> None:
     cache.set(_job_key(job["id"]), job, JOB_SECONDS)
 
 
+def export_files_sweep(now: float | None = None) -> int:
+    """Remove job files older than a job's life (their jobs are gone from the cache)."""
+    folder = export_dir()
+    if not folder.is_dir():
+        return 0
+    limit = (now if now is not None else time.time()) - JOB_SECONDS
+    removed = 0
+    for path in folder.iterdir():
+        if path.is_file() and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def export_job_start(*, actor, params: dict, fmt: str, rows: int) -> dict:
-    """Record the job (its owner, the request's parameters) and queue it."""
+    """Record the job (its owner, the request's parameters) and queue it;
+    files of expired jobs are swept first."""
     from maps.exports.tasks import export_job_run_task
 
+    export_files_sweep()
     job = {
         "id": str(uuid.uuid4()),
         "user_id": actor.pk,

@@ -243,3 +243,38 @@ def test_find_uses_the_domains_normaliser(tenant_a, client_a, city, monkeypatch)
     # Not a holding code: the field is skipped, the others still searched.
     found = client_a.get("/staff/map/api/find/", {"q": city["buildings"][1].bin}).json()["results"]
     assert [r["field"] for r in found] == ["bin"]
+
+
+def test_tool_endpoints_use_a_fixed_number_of_queries(
+    tenant_a, client_a, city, django_assert_max_num_queries
+):
+    login(client_a, tenant_a, "fsm_manager")
+    data = {"layer": "containments", "buffer_m": "30", "source": "waterbodies"}
+    client_a.post("/staff/map/api/select/", data)  # warm: session, roles
+    # Tenant (search path, domain, search path), session, user, roles; then
+    # the one statement in its transaction (savepoint, SET jit, SELECT, release).
+    with django_assert_max_num_queries(10):
+        client_a.post("/staff/map/api/select/", {**data, "limit": "200"})
+    with django_assert_max_num_queries(10):
+        client_a.post("/staff/map/api/summary/", {"layer": "buildings", "group": "ward"})
+    with django_assert_max_num_queries(7):
+        client_a.get("/staff/map/api/find/", {"q": city["buildings"][3].bin})
+
+
+def test_old_export_files_are_swept(tenant_a):
+    import os
+    import time
+
+    from maps.exports import services
+
+    with schema_context(tenant_a.schema_name):
+        folder = services.export_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        old, new = folder / "old.csv", folder / "new.csv"
+        old.write_text("x")
+        new.write_text("y")
+        stale = time.time() - services.JOB_SECONDS - 60
+        os.utime(old, (stale, stale))
+        assert services.export_files_sweep() == 1
+        assert not old.exists() and new.exists()
+        new.unlink()
