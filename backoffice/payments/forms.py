@@ -18,9 +18,6 @@ class CounterPaymentForm(forms.Form):
         label=_("Amount (BDT)"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
     )
     payer_name = forms.CharField(label=_("Paid by"), max_length=120, required=False)
-    expected_outstanding = forms.DecimalField(
-        widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2
-    )
 
 
 class PaymentSearchForm(forms.Form):

@@ -47,6 +47,16 @@ def test_a_citizen_pays_a_bill_in_bangla(bills, bn_page, url, payment_simulator)
     expect(page.locator("#state")).to_contain_text("আপনার পরিশোধ গৃহীত হয়েছে।")
     expect(page.locator("#receipt")).to_contain_text("R-")
     assert "/payments/status/" in page.url
+    # The signed receipt downloads from the status page (fetched by the
+    # browser itself: only Chromium resolves *.localhost).
+    status, kind, head = page.evaluate(
+        """async () => {
+            const r = await fetch(document.getElementById("receipt-pdf").href);
+            const bytes = new Uint8Array(await r.arrayBuffer()).slice(0, 5);
+            return [r.status, r.headers.get("content-type"), String.fromCharCode(...bytes)];
+        }"""
+    )
+    assert (status, kind, head) == (200, "application/pdf", "%PDF-")
     # The bill now has nothing left to pay.
     page.goto(url("khulna.localhost", f"/payments/pay/{number}/"))
     expect(page.get_by_text("এই বিলটি পরিশোধিত।")).to_be_visible()

@@ -5,12 +5,18 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
+from backoffice.billing.pdf import signing
 from backoffice.payments import services
 from backoffice.payments.models import PaymentTransaction
 from tests.backoffice.payments.factories import bill_make
 from tests.conftest import staff_user
 from tests.support.role_matrix import ALL_STAFF, ANONYMOUS, MatrixRow, assert_role_matrix
 from tests.support.tenancy import host_of
+
+# Explicit: the matrix asks for its tenant by name, so pytest-django would
+# otherwise sort it after the browser tests, whose running event loop stops
+# pyHanko (receipt PDF rows) from signing in this process.
+pytestmark = pytest.mark.django_db
 
 VIEWERS = {"revenue_collector", "revenue_chief", "municipal_admin"}
 COUNTER = {"revenue_collector", "revenue_chief"}
@@ -26,6 +32,7 @@ def rows(bill, receipt, tran) -> list[MatrixRow]:
         MatrixRow("/staff/payments/counter/", allowed=COUNTER, data={"bill": bill.number}),
         MatrixRow("/staff/payments/transactions/", allowed=VIEWERS),
         MatrixRow(f"/staff/payments/receipts/{receipt}/", allowed=VIEWERS),
+        MatrixRow(f"/staff/payments/receipts/{receipt}/pdf/", allowed=VIEWERS),
         MatrixRow(f"/staff/payments/receipts/{receipt}/cancel/", allowed={"revenue_chief"}),
         # Public and gateway-facing: open to all, answers decided server-side.
         MatrixRow(f"/payments/pay/{bill.number}/", **public),
@@ -46,6 +53,8 @@ def rows(bill, receipt, tran) -> list[MatrixRow]:
 def test_payments_role_matrix(which, request):
     tenant = request.getfixturevalue(which)
     with schema_context(tenant.schema_name):
+        if signing.signing_identity_active() is None:
+            signing.demo_identity_ensure(tenant)
         bill = bill_make(total=Decimal("900.00"))
         payment = services.counter_payment_record(
             actor=staff_user(tenant, "revenue_collector"), bill=bill, amount=Decimal("100")

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from django_tenants.utils import schema_context
 
-from backoffice.payments import selectors
+from backoffice.payments import selectors, services
 from backoffice.payments.models import Payment, ReceiptCancellation
 from tests.backoffice.payments.factories import bill_make
-from tests.conftest import login
+from tests.conftest import login, staff_user
 
 
 @pytest.fixture
@@ -43,6 +43,21 @@ def test_counter_payment_form_partial_then_receipt(tenant_a, client_a, bill_a):
     assert found.status_code == 200 and "R-" in found.content.decode()
 
 
+def test_payment_search_queries_do_not_grow_with_rows(
+    tenant_a, client_a, django_assert_max_num_queries
+):
+    with schema_context(tenant_a.schema_name):
+        collector = staff_user(tenant_a, "revenue_collector")
+        for i in range(6):
+            bill = bill_make(code=f"01-077-{i + 1:04d}-00", total=Decimal("10.00"))
+            services.counter_payment_record(actor=collector, bill=bill, amount=Decimal("10"))
+    login(client_a, tenant_a, "revenue_collector")
+    client_a.get("/staff/payments/")  # warm the session and tenant caches
+    with django_assert_max_num_queries(10):
+        page = client_a.get("/staff/payments/")
+    assert page.content.decode().count("R-") >= 6
+
+
 def test_only_the_chief_cancels_a_receipt_through_the_page(tenant_a, client_a, bill_a):
     login(client_a, tenant_a, "revenue_collector")
     client_a.post("/staff/payments/counter/", {"bill": bill_a.number, "amount": "1000"})
@@ -63,9 +78,6 @@ def test_only_the_chief_cancels_a_receipt_through_the_page(tenant_a, client_a, b
 
 def test_bills_verification_hook_reports_payments(tenant_a, bill_a):
     payment_status = pytest.importorskip("backoffice.billing.pdf.payment_status")
-    from backoffice.payments import services
-    from tests.conftest import staff_user
-
     with schema_context(tenant_a.schema_name):
         assert payment_status.payment_status_of(bill_a).paid is False
         services.counter_payment_record(
