@@ -120,7 +120,8 @@ def come_back(web: Web, target: dict) -> str:
 
 def tran_of(number: str) -> PaymentTransaction:
     with schema_context("khulna"):
-        return PaymentTransaction.objects.select_related("bill").get(bill__number=number)
+        # The latest attempt on the bill.
+        return PaymentTransaction.objects.filter(bill__number=number).order_by("-pk").first()
 
 
 def payments_of(number: str) -> list[Payment]:
@@ -282,3 +283,19 @@ def test_a_khulna_transaction_is_unknown_on_jashore(sim, bills, bill, web):
     # Jashore's own bill pays on Jashore's host.
     target = choose(sim, start(web, bills["jashore"], host=JASHORE), "success")
     assert target["url"].startswith(f"http://{JASHORE}:")
+
+
+def test_a_refused_gateway_session_fails_the_attempt_and_the_bill_stays_due(sim, bill, web):
+    sim.set(session="fail")
+    web.request("GET", web.url(KHULNA, f"/payments/pay/{bill}/"))
+    status, _, page = web.request(
+        "POST",
+        web.url(KHULNA, f"/payments/pay/{bill}/"),
+        data={"gateway": "sslcommerz", "csrfmiddlewaretoken": web.cookies["csrftoken"]},
+    )
+    assert status == 200 and "could not be reached" in page
+    tran = tran_of(bill)
+    assert tran.state == "failed" and "Simulated session failure" in tran.failure_reason
+    sim.set(session="ok")  # a new attempt on the same bill works
+    target = choose(sim, start(web, bill), "success")
+    assert come_back(web, target) == "paid" and len(payments_of(bill)) == 1
