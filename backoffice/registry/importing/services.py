@@ -60,6 +60,7 @@ from backoffice.registry.importing.staging import staging_tables_drop as _drop_t
 from backoffice.registry.importing.staging import (
     staging_tables_sweep,
 )
+from backoffice.registry.layers import layers_changed_by_import
 from backoffice.registry.services import registry_config_get
 from tenants.audit.services import audit_event_record
 from tenants.permissions import user_roles
@@ -422,6 +423,9 @@ def _run(job: ImportJob, workdir: Path) -> None:
         if delay:  # tests only: hold the transaction open so a worker can be killed in it
             _progress_in_transaction(job, _("Importing (held open)"))
             time.sleep(delay)
+        # Its bulk writes bypass the models' signals: the map's tiles of the
+        # layers it changed are retired here (again when this commits).
+        layers_changed_by_import(job.kind)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.Status.DONE,
             stage=_("Imported"),

@@ -307,3 +307,16 @@ def test_numbers_stored_as_numbers_get_the_same_verdicts_as_numbers_in_text(
     report = {int(r["row"]): r["reason codes"] for r in _report_rows(job)}
     assert report == {n: why for n, (_row, why) in enumerate(cases, start=1) if why}
     assert list(Building.objects.values_list("floors", "households")) == [(3, 4)]
+
+
+def test_an_import_retires_the_map_tiles_of_the_layers_it_changed(registry_a, tmp_path):
+    from django_tenants.utils import schema_context
+
+    from maps.cache import layer_version
+
+    with schema_context(registry_a.schema_name):
+        before = layer_version("buildings")
+    job = _run(registry_a, dataset_write(tmp_path, [building_row(1, 0)], "gpkg"))
+    assert job.status == ImportJob.Status.DONE, job.error
+    with schema_context(registry_a.schema_name):
+        assert layer_version("buildings") > before
