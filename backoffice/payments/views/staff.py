@@ -1,14 +1,17 @@
 """Staff pages: payment search, counter payments, pending transactions,
 receipts and their cancellation (revenue chief only)."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.billing.selectors import bill_by_number
 from backoffice.payments import receipts, selectors, services
+from backoffice.payments.adapters import GatewayError
 from backoffice.payments.forms import CounterPaymentForm, PaymentSearchForm, ReceiptCancelForm
 from tenants.permissions import role_required, user_has_role
 
@@ -64,7 +67,45 @@ def counter_payment(request):
 @role_required(*VIEW_ROLES, module="payments")
 def transaction_list(request):
     pending = selectors.transactions_pending()[:200]
-    return render(request, "payments/transactions.html", {"pending": pending})
+    return render(
+        request,
+        "payments/transactions.html",
+        {"pending": pending, "can_release": user_has_role(request.user, CHIEF)},
+    )
+
+
+def _pending_or_404(tran_id: str):
+    tran = selectors.transaction_by_tran_id(tran_id)
+    if tran is None:
+        raise Http404
+    return tran
+
+
+@role_required(*VIEW_ROLES, module="payments")
+@require_POST
+def transaction_check(request, tran_id: str):
+    """Ask the gateway now instead of waiting for the next reconciliation."""
+    tran = _pending_or_404(tran_id)
+    try:
+        outcome = services.transaction_reconcile(tran_id=tran.tran_id).outcome
+    except GatewayError:
+        messages.error(request, _("The payment gateway could not be reached."))
+    else:
+        messages.info(request, _("Gateway answer: %(outcome)s") % {"outcome": outcome})
+    return redirect("payments_staff:transactions")
+
+
+@role_required(*CHIEF, module="payments")
+@require_POST
+def transaction_release(request, tran_id: str):
+    """The revenue chief accepts a payment the gateway flagged as risky."""
+    tran = _pending_or_404(tran_id)
+    try:
+        settlement = services.transaction_review_release(actor=request.user, tran=tran)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("payments_staff:transactions")
+    return redirect("payments_staff:receipt", number=settlement.payment.receipt_number)
 
 
 @role_required(*VIEW_ROLES, module="payments")

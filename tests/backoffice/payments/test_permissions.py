@@ -23,7 +23,7 @@ COUNTER = {"revenue_collector", "revenue_chief"}
 EVERYONE = {*ALL_STAFF, ANONYMOUS}
 
 
-def rows(bill, receipt, tran) -> list[MatrixRow]:
+def rows(bill, receipt, tran, held) -> list[MatrixRow]:
     public = {"allowed": EVERYONE, "anonymous": 200}
     return [
         MatrixRow("/staff/payments/", allowed=VIEWERS),
@@ -31,6 +31,20 @@ def rows(bill, receipt, tran) -> list[MatrixRow]:
         MatrixRow("/staff/payments/counter/", allowed=COUNTER),
         MatrixRow("/staff/payments/counter/", allowed=COUNTER, data={"bill": bill.number}),
         MatrixRow("/staff/payments/transactions/", allowed=VIEWERS),
+        # No gateway runs here: the check is refused with a message, then back to the list.
+        MatrixRow(
+            f"/staff/payments/transactions/{tran.tran_id}/check/",
+            method="post",
+            allowed=VIEWERS,
+            ok=302,
+        ),
+        MatrixRow(f"/staff/payments/transactions/{tran.tran_id}/check/", allowed=VIEWERS, ok=405),
+        MatrixRow(
+            f"/staff/payments/transactions/{held.tran_id}/release/",
+            method="post",
+            allowed={"revenue_chief"},
+            ok=302,
+        ),
         MatrixRow(f"/staff/payments/receipts/{receipt}/", allowed=VIEWERS),
         MatrixRow(f"/staff/payments/receipts/{receipt}/pdf/", allowed=VIEWERS),
         MatrixRow(f"/staff/payments/receipts/{receipt}/cancel/", allowed={"revenue_chief"}),
@@ -62,7 +76,19 @@ def test_payments_role_matrix(which, request):
         tran = PaymentTransaction.objects.create(
             bill=bill, gateway="sslcommerz", tran_id=f"IMISTEST{tenant.code}", amount=800
         )
-    assert_role_matrix(tenant, host_of(tenant.code), rows(bill, payment.receipt_number, tran))
+        held = PaymentTransaction.objects.create(
+            bill=bill_make(code="01-077-0002-00", total=Decimal("70.00")),
+            gateway="sslcommerz",
+            tran_id=f"IMISHELD{tenant.code}",
+            amount=70,
+            state="pending",
+            held_for_review=True,
+        )
+    matrix = rows(bill, payment.receipt_number, tran, held)
+    assert_role_matrix(tenant, host_of(tenant.code), matrix)
+    with schema_context(tenant.schema_name):  # the chief's release recorded the payment
+        held.refresh_from_db()
+        assert held.state == "paid" and not held.held_for_review
 
 
 def test_a_transaction_of_one_municipality_is_unknown_on_the_other(tenant_a, client_b):
