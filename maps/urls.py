@@ -23,6 +23,7 @@ urlpatterns = [
     path("ogc/conformance", ogc.conformance, name="ogc_conformance"),
     path("ogc/collections", ogc.collections, name="ogc_collections"),
     path("ogc/collections/<slug:layer>", ogc.collection, name="ogc_collection"),
+    path("ogc/collections/<slug:layer>/queryables", ogc.queryables, name="ogc_queryables"),
     path("ogc/collections/<slug:layer>/items", ogc.items, name="ogc_items"),
     path("ogc/collections/<slug:layer>/items/<int:pk>", ogc.item, name="ogc_item"),
     path("tiles/<slug:layer>/<tilenum:z>/<tilenum:x>/<tilenum:y>.mvt", tiles.tile, name="tile"),

@@ -111,6 +111,11 @@ def _collection(request, layer: registry.Layer) -> dict:
         "links": [
             _link(f"{base}/collections/{layer.slug}", "self", title=str(layer.title)),
             _link(f"{base}/collections/{layer.slug}/items", "items", GEOJSON, str(layer.title)),
+            _link(
+                f"{base}/collections/{layer.slug}/queryables",
+                "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "application/schema+json",
+            ),
         ],
     }
 
@@ -132,6 +137,35 @@ def collections(request):
 @ogc_view
 def collection(request, layer: str):
     return JsonResponse(_collection(request, _layer(request, layer)))
+
+
+_JSON_TYPES = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+}
+
+
+@ogc_view
+def queryables(request, layer: str):
+    """The attributes the caller may filter on (as ``?name=value``)."""
+    found = _layer(request, layer)
+    properties = {}
+    for attribute in registry.visible_attributes(found, request.user):
+        schema = {"title": str(attribute.label), **_JSON_TYPES[attribute.type]}
+        if attribute.choices:
+            schema["enum"] = [value for value, _label in attribute.choices]
+        properties[attribute.name] = schema
+    body = {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": f"{_base(request)}/collections/{found.slug}/queryables",
+        "type": "object",
+        "title": str(found.title),
+        "properties": properties,
+    }
+    return JsonResponse(body, content_type="application/schema+json")
 
 
 def _bbox(raw: str) -> tuple[float, float, float, float]:

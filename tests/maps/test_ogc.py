@@ -154,3 +154,15 @@ def test_items_cost_a_fixed_number_of_queries(viewer_a, sample_a):
         counts.append(len([q for q in queries if not q["sql"].startswith("SET ")]))
     # host, session, user, roles, the page, the count (only when paging)
     assert counts[0] <= 6 and counts[1] <= counts[0]
+
+
+def test_queryables_are_the_visible_attributes(client_a, tenant_a, viewer_a):
+    body = viewer_a.get("/ogc/collections/buildings/queryables").json()
+    assert body["properties"]["ward"]["type"] == "integer"
+    assert "residential" in body["properties"]["use"]["enum"]
+    assert "owner_names" not in body["properties"]
+    login(client_a, tenant_a, "revenue_chief")
+    chief = client_a.get("/ogc/collections/buildings/queryables").json()
+    assert "owner_names" in chief["properties"]
+    login(client_a, tenant_a, "revenue_collector")
+    assert client_a.get("/ogc/collections/containments/queryables").status_code == 404

@@ -47,6 +47,8 @@ def map_rows(sample) -> list[MatrixRow]:
         MatrixRow("/ogc/collections", allowed=ALL_STAFF, anonymous=401),
         MatrixRow("/ogc/collections/buildings", allowed=READ, **api),
         MatrixRow("/ogc/collections/buildings/items", allowed=READ, **api),
+        MatrixRow("/ogc/collections/buildings/queryables", allowed=READ, **api),
+        MatrixRow("/ogc/collections/containments/queryables", allowed=CONTAINMENTS, **api),
         MatrixRow("/ogc/collections/buildings/items", allowed=READ, data={"ward": "1"}, **api),
         MatrixRow(f"/ogc/collections/buildings/items/{pk}", allowed=READ, **api),
         MatrixRow("/ogc/collections/wards/items", allowed=READ, **api),
