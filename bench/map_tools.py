@@ -39,7 +39,7 @@ BENCH_REDIS_DB = 24
 CODE = "benchmap"
 HOST = "benchmap.localhost"
 PASSWORD = "bench-Map-Passw0rd"
-ROUNDS = 9
+ROUNDS = 15
 WARMUP = 2
 EXPORT_ROUNDS = 3
 TOOL_TARGET = 1.3
@@ -174,6 +174,22 @@ def _post(client, path: str, data: dict, expect: int = 200):
     return response
 
 
+def _get(client, path: str, data: dict):
+    from django.db import connection
+
+    connection.set_schema_to_public()
+    response = client.get(path, data)
+    if response.status_code != 200:
+        raise RuntimeError(f"{path} answered {response.status_code}")
+    return response
+
+
+def connection_tenant(municipality) -> None:
+    from django.db import connection
+
+    connection.set_tenant(municipality)
+
+
 def _measure() -> None:
     from django.test import Client
 
@@ -239,6 +255,35 @@ def _measure() -> None:
             Figure(NAME, label, median(ours) * 1000, "ms", median(base) * 1000,
                    "hand-written PostGIS, psycopg", TOOL_TARGET, "ratio", "lower")
         )  # fmt: skip
+
+    # Find (autocomplete), for information: a BIN prefix, a holding code, an owner's name.
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    connection_tenant(municipality)
+    chief = get_user_model().objects.create_user("revenue_chief", password=PASSWORD)
+    chief.groups.add(Group.objects.get(name="revenue_chief"))
+    sample = conn.execute(
+        "SELECT b.bin, h.code, o.name_en FROM registry_building b"
+        " JOIN registry_buildingholding bh ON bh.building_id = b.id"
+        " JOIN registry_holding h ON h.id = bh.holding_id"
+        " JOIN registry_holdingowner ho ON ho.holding_id = h.id"
+        " JOIN registry_owner o ON o.id = ho.owner_id ORDER BY b.id LIMIT 1 OFFSET 5000"
+    ).fetchone()
+    chief_client = Client(HTTP_HOST=HOST)
+    chief_client.force_login(chief)
+    for label, who, text in (
+        ("find: BIN prefix", client, sample[0][:-2]),
+        ("find: holding code", client, sample[1]),
+        ("find: owner name (revenue chief)", chief_client, sample[2]),
+    ):
+        times = []
+        for _ in range(5):
+            with stopwatch() as took:
+                found = _get(who, "/staff/map/api/find/", {"q": text}).json()["results"]
+            times.append(took[0])
+        say(f"{label} {text!r}: {len(found)} found")
+        report(Figure(NAME, label, median(times) * 1000, "ms", note="information"))
 
     # Export of a tool result: the buffer above, as GeoPackage and zipped Shapefile.
     data = {"layer": "containments", "buffer_m": "30", "source": "waterbodies"}
