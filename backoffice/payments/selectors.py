@@ -1,6 +1,7 @@
 """Reads for payments; other apps (the bill verification page, dues lists)
 ask here whether a bill is paid."""
 
+import datetime
 from decimal import Decimal
 
 from django.db.models import Max, Q, QuerySet, Sum
@@ -18,12 +19,37 @@ def bill_paid_amount(bill: Bill) -> Decimal:
     return total or Decimal("0.00")
 
 
-def bill_outstanding(bill: Bill) -> Decimal:
-    return max(bill.total - bill_paid_amount(bill), Decimal("0.00"))
+def _due_day_end(bill: Bill) -> datetime.datetime:
+    """The first instant after the due date, on the municipality's clock."""
+    day = bill.due_on + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def bill_paid_by_due_date(bill: Bill) -> Decimal:
+    total = Payment.objects.filter(
+        bill=bill, status=Payment.Status.VALID, received_at__lt=_due_day_end(bill)
+    ).aggregate(s=Sum("amount"))["s"]
+    return total or Decimal("0.00")
+
+
+def bill_amount_due(bill: Bill, *, on: datetime.date | None = None) -> Decimal:
+    """The bill's total, less the early-payment rebate up to its due date."""
+    on = on or timezone.localdate()
+    return bill.total - bill.rebate if on <= bill.due_on else bill.total
 
 
 def bill_is_paid(bill: Bill) -> bool:
-    return bill.total <= 0 or bill_paid_amount(bill) >= bill.total
+    """Paid in full, or paid the total less the rebate by the due date."""
+    if bill.total <= 0 or bill_paid_amount(bill) >= bill.total:
+        return True
+    return bill.rebate > 0 and bill_paid_by_due_date(bill) >= bill.total - bill.rebate
+
+
+def bill_outstanding(bill: Bill, *, on: datetime.date | None = None) -> Decimal:
+    """What is left to pay ``on`` a day (today by default)."""
+    if bill_is_paid(bill):
+        return Decimal("0.00")
+    return max(bill_amount_due(bill, on=on) - bill_paid_amount(bill), Decimal("0.00"))
 
 
 def payment_by_receipt(number: str) -> Payment | None:
@@ -74,6 +100,6 @@ def bill_payment_status(bill: Bill):
     valid = Payment.objects.filter(bill=bill, status=Payment.Status.VALID)
     figures = valid.aggregate(total=Sum("amount"), last=Max("received_at"))
     paid_amount = figures["total"] or Decimal("0.00")
-    paid = bill.total <= 0 or paid_amount >= bill.total
+    paid = bill_is_paid(bill)
     paid_on = timezone.localdate(figures["last"]) if paid and figures["last"] else None
     return PaymentStatus(paid=paid, paid_amount=paid_amount, paid_on=paid_on)

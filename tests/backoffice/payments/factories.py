@@ -11,7 +11,9 @@ from tests.backoffice.registry.factories import holding_make, wards_make
 YEAR = 2031
 
 
-def bill_make(code: str = "01-077-0001-00", total=Decimal("1500.00"), quarter: int = 1) -> Bill:
+def bill_make(
+    code: str = "01-077-0001-00", total=Decimal("1500.00"), quarter: int = 1, rebate=Decimal("0")
+) -> Bill:
     wards_make(1)
     period, _ = BillingPeriod.objects.get_or_create(
         year=YEAR,
@@ -35,6 +37,7 @@ def bill_make(code: str = "01-077-0001-00", total=Decimal("1500.00"), quarter: i
         annual_value=holding.annual_value,
         lines=[{"code": "holding_tax", "amount": str(total)}],
         total=Decimal(total),
+        rebate=Decimal(rebate),
         due_on=period.due_on,
         issued_at=timezone.now(),
     )

@@ -1,11 +1,13 @@
 """Counter payments, receipts and their cancellation, the forward-only
 transaction table and the paid selectors (in-process, no gateway)."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from backoffice.payments import selectors, services
@@ -148,3 +150,30 @@ def test_a_held_payment_is_released_by_the_chief_only(in_a):
     assert not tran.held_for_review and selectors.bill_is_paid(bill)
     with pytest.raises(ValidationError):
         services.transaction_review_release(actor=staff_user(in_a, "revenue_chief"), tran=tran)
+
+
+def test_the_early_payment_rebate_until_the_due_date(in_a):
+    collector = staff_user(in_a, "revenue_collector")
+    bill = bill_make(total=Decimal("1000.00"), rebate=Decimal("100.00"))  # due in 2031
+    after = bill.due_on + datetime.timedelta(days=1)
+    assert selectors.bill_outstanding(bill) == Decimal("900.00")
+    assert selectors.bill_outstanding(bill, on=after) == Decimal("1000.00")
+    with pytest.raises(ValidationError):  # more than what is due with the rebate
+        services.counter_payment_record(actor=collector, bill=bill, amount=Decimal("900.01"))
+    services.counter_payment_record(actor=collector, bill=bill, amount=Decimal("400"))
+    assert not selectors.bill_is_paid(bill)
+    services.counter_payment_record(actor=collector, bill=bill, amount=Decimal("500"))
+    assert selectors.bill_is_paid(bill)  # paid with the rebate by the due date: for good
+    assert selectors.bill_outstanding(bill, on=after) == Decimal("0.00")
+    late = bill_make(code="01-077-0003-00", total=Decimal("1000.00"), rebate=Decimal("100"))
+    Payment.objects.create(
+        bill=late,
+        method="counter",
+        amount=Decimal("900.00"),
+        receipt_year=2032,
+        receipt_seq=1,
+        receipt_number="R-2032-000001",
+        received_at=timezone.make_aware(datetime.datetime.combine(after, datetime.time(10))),
+    )
+    assert not selectors.bill_is_paid(late)  # paid after the due date: no rebate
+    assert selectors.bill_outstanding(late, on=after) == Decimal("100.00")
