@@ -278,3 +278,21 @@ def test_old_export_files_are_swept(tenant_a):
         assert services.export_files_sweep() == 1
         assert not old.exists() and new.exists()
         new.unlink()
+
+
+def test_find_containments_by_the_bin_they_serve(tenant_a, client_a, city):
+    from backoffice.fsm.models import ContainmentBuilding
+
+    building, containment = city["buildings"][5], city["containments"][7]
+    with schema_context(tenant_a.schema_name):
+        ContainmentBuilding.objects.create(
+            containment=containment, building=building, responsible=True
+        )
+    login(client_a, tenant_a, "fsm_manager")
+    found = client_a.get("/staff/map/api/find/", {"q": building.bin}).json()["results"]
+    assert ("containments", "building", containment.pk) in [
+        (r["layer"], r["field"], r["id"]) for r in found
+    ]
+    login(client_a, tenant_a, "revenue_collector")  # does not see containments
+    found = client_a.get("/staff/map/api/find/", {"q": building.bin}).json()["results"]
+    assert {r["layer"] for r in found} == {"buildings"}
