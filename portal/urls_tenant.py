@@ -32,6 +32,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("fsm/", include("citizen.urls")),  # before Wagtail's catch-all
+    path("pay/", include("citizen.bills_urls")),  # bill look-up and online payment
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

@@ -1,5 +1,7 @@
-"""A citizen's phone, in Bangla, pays a bill online through the gateway
-simulator's hosted page and lands on our status page with a receipt number.
+"""A citizen's phone, in Bangla, looks up the holding's bills by holding code
+(Bangla digits), pays one online through the gateway simulator's hosted
+page, lands on our status page with a receipt number and downloads the
+signed receipt.
 The bill is committed from a separate process (tests/backoffice/payments/live.py)."""
 
 import pytest
@@ -35,7 +37,12 @@ def test_a_citizen_pays_a_bill_in_bangla(bills, bn_page, url, payment_simulator)
     payment_simulator.reset()
     number = bills["khulna"][0]
     page = bn_page
-    page.goto(url("khulna.localhost", f"/payments/pay/{number}/"))
+    # The citizen looks the holding up in Bangla digits and picks the bill.
+    page.goto(url("khulna.localhost", "/bn/pay/"))
+    page.locator("input[name=holding_code]").fill("০১-০৮৮-০০০১-০০")
+    page.get_by_role("button", name="বিল খুঁজুন").click()
+    expect(page.get_by_role("link", name=number)).to_be_visible()
+    page.get_by_role("link", name="অনলাইনে পরিশোধ করুন").click()
     expect(page.get_by_role("heading", name="বিল পরিশোধ")).to_be_visible()
     expect(page.locator("#outstanding")).to_contain_text("১,২৩৪.৫০")
     page.get_by_label("SSLCommerz").check()

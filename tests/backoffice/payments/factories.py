@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from backoffice.billing.models import Bill, BillingPeriod, BillRun
+from backoffice.registry.models import Holding
 from tests.backoffice.registry.factories import holding_make, wards_make
 
 YEAR = 2031
@@ -29,7 +30,7 @@ def bill_make(
     )
     period.last_number += 1
     period.save(update_fields=["last_number"])
-    holding = holding_make(None, code=code)
+    holding = Holding.objects.filter(code=code).first() or holding_make(None, code=code)
     return Bill.objects.create(
         run=run,
         holding=holding,
