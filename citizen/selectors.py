@@ -60,15 +60,3 @@ def ward_of_point(point) -> int | None:
         .values_list("number", flat=True)
         .first()
     )
-
-
-def ward_point(number: int):
-    """A point inside the ward (for an application known only by ward)."""
-    from django.contrib.gis.db.models.functions import PointOnSurface
-
-    return (
-        Ward.objects.filter(number=number)
-        .annotate(inside=PointOnSurface("boundary"))
-        .values_list("inside", flat=True)
-        .first()
-    )

@@ -402,6 +402,16 @@ class EmptyingApplication(models.Model):
     )
     location = models.PointField(_("location"), srid=4326, null=True, blank=True)
     address = models.CharField(_("address or landmark"), max_length=300, blank=True)
+    # The building's, the holding's or the location's ward; or the ward a
+    # citizen named who knew neither number nor the exact place.
+    ward = models.ForeignKey(
+        "registry.Ward",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ward"),
+    )
     containment = models.ForeignKey(
         Containment,
         null=True,

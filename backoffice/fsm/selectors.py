@@ -256,7 +256,7 @@ def applications_in_state(
     if state:
         queryset = queryset.filter(state=state)
     if ward is not None:
-        queryset = queryset.filter(Q(building__ward=ward) | Q(holding__ward=ward))
+        queryset = queryset.filter(Q(ward=ward) | Q(building__ward=ward) | Q(holding__ward=ward))
     return queryset.select_related(
         "building", "holding", "containment", "provider", "vehicle", "plant"
     ).order_by("state_changed_at", "pk")

@@ -16,8 +16,8 @@ from backoffice.fsm.services import (
 )
 from backoffice.notifications import texts
 from backoffice.notifications.services import sms_queue
-from backoffice.registry.models import Building, Holding
-from citizen import selectors, throttle
+from backoffice.registry.models import Building, Holding, Ward
+from citizen import throttle
 from citizen.forms import (
     ApplyForm,
 )
@@ -96,13 +96,20 @@ def _pending_objects(pending: dict) -> dict:
         else None
     )
     point = Point(*pending["point"], srid=4326) if pending["point"] else None
-    address = pending["address"]
-    if holding is None and building is None and point is None:
-        # Neither number nor GPS: the ward's centre stands in for the location
-        # and the address says so (the site visit finds the containment).
-        point = selectors.ward_point(pending["ward"])
-        address = f"Ward {pending['ward']:02d} (location approximate): {address}"[:300]
-    return {"holding": holding, "building": building, "location": point, "address": address}
+    # Neither number nor GPS: the ward and the address (the site visit finds
+    # the containment); with a number the ward comes from the record.
+    ward = (
+        Ward.objects.filter(number=pending["ward"]).first()
+        if holding is None and building is None and pending.get("ward")
+        else None
+    )
+    return {
+        "holding": holding,
+        "building": building,
+        "location": point,
+        "address": pending["address"],
+        "ward": ward,
+    }
 
 
 @fsm_public
@@ -127,6 +134,7 @@ def apply_confirm(request):
                 building=objects["building"],
                 location=objects["location"],
                 address=objects["address"],
+                ward=objects["ward"],
                 applicant_name=pending["name"],
                 applicant_phone=pending["phone"],
             )

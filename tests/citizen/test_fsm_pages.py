@@ -129,7 +129,9 @@ def test_apply_by_ward_and_address(client_a, khulna):
     with in_schema(khulna):
         application = EmptyingApplication.objects.get(reference=reference)
     assert application.holding is None and application.building is None
-    assert "Boro Bazar" in application.address and application.location is not None
+    # The ward as named, the address as given, no made-up point.
+    assert application.ward.number == 2 and application.location is None
+    assert application.address == "Behind the Boro Bazar mosque"
 
 
 def test_apply_with_a_gps_point(client_a, khulna):
@@ -143,6 +145,7 @@ def test_apply_with_a_gps_point(client_a, khulna):
         22.8255,
     )
     assert application.address == "Near the pond"
+    assert application.ward.number == 1  # the ward the point falls in
 
 
 @pytest.mark.parametrize(
