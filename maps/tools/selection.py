@@ -68,22 +68,55 @@ class Selection:
 # --- parsing a request -------------------------------------------------------
 
 
+# Nesting depth of the coordinates and the fewest positions per part.
+_SHAPES = {
+    "Point": (0, 1),
+    "MultiPoint": (1, 1),
+    "LineString": (1, 2),
+    "MultiLineString": (2, 2),
+    "Polygon": (2, 4),
+    "MultiPolygon": (3, 4),
+}
+
+
+def _position(value) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(type(v) in (int, float) for v in value)
+        and -180 <= value[0] <= 180
+        and -90 <= value[1] <= 90
+    )
+
+
+def _coordinates_valid(value, depth: int, least: int) -> bool:
+    if depth == 0:
+        return _position(value)
+    if not isinstance(value, list) or not value:
+        return False
+    if depth == 1 and len(value) < least:
+        return False
+    return all(_coordinates_valid(part, depth - 1, least) for part in value)
+
+
 def _geojson(text: str, *, polygon: bool) -> str:
+    """A drawn GeoJSON geometry, checked here (type, nesting, numbers within
+    longitude and latitude) before PostGIS reads it."""
     if not text or len(text) > MAX_GEOJSON_CHARS:
         raise SelectionError(_("Draw a shape on the map first."), code="geometry")
+    unreadable = SelectionError(_("The drawn shape could not be read."), code="geometry")
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise SelectionError(_("The drawn shape could not be read."), code="geometry") from exc
+        raise unreadable from exc
     if isinstance(value, dict) and value.get("type") == "Feature":
         value = value.get("geometry")
-    kinds = ("Polygon", "MultiPolygon") if polygon else ("Point", "LineString", "Polygon")
-    kinds_all = (*kinds, "MultiLineString", "MultiPoint") if not polygon else kinds
-    if not isinstance(value, dict) or value.get("type") not in kinds_all:
-        raise SelectionError(_("The drawn shape could not be read."), code="geometry")
+    kinds = ("Polygon", "MultiPolygon") if polygon else tuple(_SHAPES)
+    if not isinstance(value, dict) or value.get("type") not in kinds:
+        raise unreadable
     coordinates = value.get("coordinates")
-    if not isinstance(coordinates, list) or not coordinates:
-        raise SelectionError(_("The drawn shape could not be read."), code="geometry")
+    if not _coordinates_valid(coordinates, *_SHAPES[value["type"]]):
+        raise unreadable
     return json.dumps({"type": value["type"], "coordinates": coordinates})
 
 
@@ -211,7 +244,7 @@ def _source_sql(source: Source, params: dict) -> sql.Composable:
         params["src_geojson"] = source.geojson
         return sql.SQL(
             "SELECT ST_Transform(ST_SetSRID("
-            "ST_GeomFromGeoJSON(%(src_geojson)s), 4326), {srid}) AS g"
+            "ST_MakeValid(ST_GeomFromGeoJSON(%(src_geojson)s)), 4326), {srid}) AS g"
         ).format(srid=sql.Literal(METRIC_SRID))
     layer = source.layer
     conditions = [sql.SQL("({})").format(sql.SQL(layer.where))] if layer.where else []

@@ -213,8 +213,18 @@ def test_bad_requests_are_refused(tenant_a, client_a, city):
     assert response.status_code == 400
     response = client_a.post("/staff/map/api/select/", {"layer": "buildings", "f_owner_names": "x"})
     assert response.status_code == 400  # a viewer may not filter on owners
+    for shape in (
+        "{not json",
+        '{"type": "Polygon", "coordinates": [["a"]]}',
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]}',
+        '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 300], [0, 0]]]}',
+        '{"type": "Point", "coordinates": [89.5, 22.8]}',
+    ):
+        response = client_a.post("/staff/map/api/select/", {"layer": "buildings", "within": shape})
+        assert response.status_code == 400, shape
+    line = '{"type": "LineString", "coordinates": [[89.5, 22.8], [true, 22.9]]}'
     response = client_a.post(
-        "/staff/map/api/select/", {"layer": "buildings", "within": "{not json"}
+        "/staff/map/api/select/", {"layer": "buildings", "buffer_m": "10", "geometry": line}
     )
     assert response.status_code == 400
 
