@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backoffice.fsm.views import due, inbox, index, intake, jobs, master, photos, plant
+from backoffice.fsm.views import due, inbox, index, intake, jobs, manage, master, photos, plant
 
 app_name = "fsm"
 urlpatterns = [
@@ -28,4 +28,53 @@ urlpatterns = [
     path("vehicles/", master.vehicle_list, name="vehicle_list"),
     path("plants/", master.plant_list, name="plant_list"),
     path("plants/<int:pk>/", master.plant_detail, name="plant_detail"),
+    # master data and settings (the office)
+    path("manage/", manage.manage_index, name="manage_index"),
+    path("manage/providers/new/", manage.provider_create, name="manage_provider_new"),
+    path("manage/providers/<int:pk>/", manage.provider_edit, name="manage_provider"),
+    path(
+        "manage/providers/<int:pk>/members/",
+        manage.provider_member_add,
+        name="manage_member_add",
+    ),
+    path(
+        "manage/providers/<int:pk>/members/<int:user_id>/remove/",
+        manage.provider_member_remove,
+        name="manage_member_remove",
+    ),
+    path(
+        "manage/providers/<int:pk>/employees/new/",
+        manage.employee_edit,
+        name="manage_employee_new",
+    ),
+    path(
+        "manage/providers/<int:pk>/employees/<int:employee_pk>/",
+        manage.employee_edit,
+        name="manage_employee",
+    ),
+    path(
+        "manage/providers/<int:pk>/vehicles/new/",
+        manage.vehicle_edit,
+        name="manage_vehicle_new",
+    ),
+    path(
+        "manage/providers/<int:pk>/vehicles/<int:vehicle_pk>/",
+        manage.vehicle_edit,
+        name="manage_vehicle",
+    ),
+    path("manage/plants/new/", manage.plant_edit, name="manage_plant_new"),
+    path("manage/plants/<int:pk>/", manage.plant_edit, name="manage_plant"),
+    path("manage/plants/<int:pk>/tests/new/", manage.effluent_test_add, name="manage_test_new"),
+    path("manage/standards/", manage.standards_edit, name="manage_standards"),
+    path("manage/containments/new/", manage.containment_edit, name="manage_containment_new"),
+    path("manage/containments/<str:code>/", manage.containment_edit, name="manage_containment"),
+    path("manage/settings/sla/", manage.sla_edit, name="manage_sla"),
+    path("manage/settings/fees/", manage.fee_list, name="manage_fees"),
+    path("manage/settings/fees/new/", manage.fee_slab_edit, name="manage_fee_new"),
+    path("manage/settings/fees/<int:pk>/", manage.fee_slab_edit, name="manage_fee"),
+    path(
+        "manage/settings/fees/<int:pk>/delete/",
+        manage.fee_slab_delete,
+        name="manage_fee_delete",
+    ),
 ]
