@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils.translation import gettext as _
 from psycopg import sql
 
 from maps import registry
@@ -168,7 +169,7 @@ def feature_find(*, user, tenant, text: str, layer: str = "", limit: int = FIND_
     statement, params = find_statement(layers_fields, text, limit)
     if statement is None:
         return []
-    titles = {candidate.slug: str(candidate.title) for candidate, _ in layers_fields}
+    titles = {candidate.slug: str(candidate.title) for candidate, _fields in layers_fields}
     labels = {(c.slug, a.name): str(a.label) for c, fields in layers_fields for a in fields}
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -217,6 +218,8 @@ def feature_info(*, user, layer: Layer, pk: int) -> dict | None:
     for attribute in attributes:
         value = values.get(attribute.name)
         shown = dict(attribute.choices).get(value, value) if attribute.choices else value
+        if attribute.type == "boolean" and value is not None:
+            shown = _("Yes") if value else _("No")
         fields.append(
             {
                 "name": attribute.name,
