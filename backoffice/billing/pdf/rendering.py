@@ -7,6 +7,7 @@ so a rendered PDF can be cached for good.  ``TEMPLATE_VERSION`` is part of
 the cache key: bump it when the template or this module changes."""
 
 import datetime
+import threading
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -21,7 +22,7 @@ from backoffice.billing.pdf.qr import qr_data_uri, verification_url
 from backoffice.registry.models import Building, HoldingOwner
 from tenants.formatting import BENGALI_DIGITS, money_format
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 TEMPLATE = "billing/bill_pdf.html"
 
 TITLES = {
@@ -165,10 +166,10 @@ def _page(bill: Bill, *, head: Letterhead, copy: str) -> dict:
     ]
     owners = None
     if copy == COPY_FULL:
-        owners = [
-            (link.owner.name_en, link.owner.name_bn)
-            for link in getattr(holding, "owner_links", holding.holdingowner_set.all())
-        ]
+        links = getattr(holding, "owner_links", None)
+        if links is None:
+            links = holding.holdingowner_set.select_related("owner").order_by("-share_percent")
+        owners = [(link.owner.name_en, link.owner.name_bn) for link in links]
     url = verification_url(host=head.host, number=bill.number)
     issued = timezone.localtime(bill.issued_at).date()
     return {
@@ -212,7 +213,25 @@ def bills_html(bills, *, head: Letterhead, copy: str = COPY_FULL) -> str:
     )
 
 
-def html_to_pdf(html: str) -> bytes:
+_FONTS = threading.local()
+
+
+def font_config():
+    """One WeasyPrint font configuration per thread: fonts are found and
+    loaded once, not for every bill (a quarter of a one-page render)."""
+    config = getattr(_FONTS, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _FONTS.config = FontConfiguration()
+    return config
+
+
+def html_render(html: str):
     from weasyprint import HTML
 
-    return HTML(string=html, base_url="file:///").write_pdf()
+    return HTML(string=html, base_url="file:///").render(font_config=font_config())
+
+
+def html_to_pdf(html: str) -> bytes:
+    return html_render(html).write_pdf()

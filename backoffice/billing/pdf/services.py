@@ -137,8 +137,6 @@ def print_batch_make(*, batch_id: int) -> PrintBatch:
     """Render the batch's bills in chunks (progress after each), join the
     pages into one document, sign it once and store it.  Running it again
     on a finished batch does nothing; a killed run simply starts over."""
-    from weasyprint import HTML
-
     batch = PrintBatch.objects.select_related("run", "ward").get(pk=batch_id)
     if batch.state == PrintBatch.State.DONE:
         return batch
@@ -154,7 +152,7 @@ def print_batch_make(*, batch_id: int) -> PrintBatch:
         for start in range(0, len(ids), BATCH_CHUNK):
             chunk = list(bills.filter(pk__in=ids[start : start + BATCH_CHUNK]))
             html = rendering.bills_html(chunk, head=head, copy=rendering.COPY_FULL)
-            documents.append(HTML(string=html, base_url="file:///").render())
+            documents.append(rendering.html_render(html))
             done += len(chunk)
             _batch_update(batch, bills_done=done)
         if not documents:
