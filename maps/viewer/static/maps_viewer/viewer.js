@@ -376,6 +376,12 @@
   filterForm.addEventListener("submit", function (e) {
     e.preventDefault();
     var slug = filterForm.layer.value, name = filterForm.attribute.value, value = filterForm.value.value;
+    if (value === "") {
+      // No value: the whole layer (listed, and exportable as a layer).
+      map.setFilter(slug, null);
+      runSelect({ layer: slug });
+      return;
+    }
     var a = layers[slug].attributes.filter(function (x) { return x.name === name; })[0];
     if (a && a.tiles) {
       var v = a.type === "integer" || a.type === "number" ? Number(value) : value;
