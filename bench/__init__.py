@@ -15,4 +15,5 @@ BENCHMARKS = (
     "fsm_lists",
     "map_tiles",
     "map_tools",
+    "billing_pdf",
 )
