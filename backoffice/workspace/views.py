@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from backoffice.fsm.views.index import ANY_FSM_ROLE
+from backoffice.payments.views.staff import VIEW_ROLES as PAYMENT_VIEWERS
 from backoffice.registry.views.access import READERS as REGISTRY_READERS
 from tenants.auth_forms import ThrottledAuthenticationForm
 from tenants.modules import MODULES
@@ -40,5 +41,7 @@ def home(request):
             "registry": municipality.has_module("buildings")
             and user_has_role(request.user, REGISTRY_READERS),
             "fsm": municipality.has_module("fsm") and user_has_role(request.user, ANY_FSM_ROLE),
+            "payments": municipality.has_module("payments")
+            and user_has_role(request.user, PAYMENT_VIEWERS),
         },
     )

@@ -85,3 +85,10 @@ def test_bills_verification_hook_reports_payments(tenant_a, bill_a):
         )
         status = payment_status.payment_status_of(bill_a)
         assert status.paid and status.paid_amount == Decimal("1000.00") and status.paid_on
+
+
+def test_the_staff_home_links_to_payments_for_revenue_roles(tenant_a, client_a):
+    login(client_a, tenant_a, "revenue_collector")
+    assert 'id="payments-link"' in client_a.get("/staff/").content.decode()
+    login(client_a, tenant_a, "fsm_manager")
+    assert 'id="payments-link"' not in client_a.get("/staff/").content.decode()
