@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.fsm import fees, services, workflow
@@ -78,7 +79,7 @@ def _data(request):
     return request.POST if request.method == "POST" else None
 
 
-NO_DELETE = _(
+NO_DELETE = gettext_lazy(
     "Records used by emptying jobs are never deleted: set the status to suspended or "
     "inactive to take them out of use."
 )

@@ -344,5 +344,7 @@ def test_pages_in_bangla(world, manager, in_a):
         response = manager.get(path)
         assert response.status_code == 200, path
         assert 'lang="bn"' in response.content.decode(), path
-    html = manager.get(f"{M}/").content.decode()
-    assert "Records used by emptying jobs are never deleted" not in html
+    for path in (f"{M}/", f"{M}/providers/{world['provider'].pk}/"):
+        html = manager.get(path).content.decode()
+        assert "Records used by emptying jobs are never deleted" not in html, path
+        assert "খালি করার কাজে ব্যবহৃত রেকর্ড কখনো মুছে ফেলা হয় না" in html, path
