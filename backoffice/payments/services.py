@@ -31,7 +31,7 @@ from backoffice.payments.models import (
     ReceiptCancellation,
     ReceiptSequence,
 )
-from backoffice.payments.selectors import bill_outstanding
+from backoffice.payments.selectors import bill_outstanding, bill_paid_amount
 from tenants.audit.services import audit_event_record
 from tenants.permissions import user_has_role
 
@@ -260,6 +260,16 @@ def _settle_record(*, tran_pk: int, verdict: Verdict, source: str) -> Settlement
         obj=payment,
         data={"tran_id": tran.tran_id, "source": source, "amount": str(payment.amount)},
     )
+    # The gateway took the amount asked at the start; if the counter was paid
+    # meanwhile, the bill is overpaid: recorded all the same, flagged for a refund.
+    over = bill_paid_amount(tran.bill) - tran.bill.total
+    if over > 0:
+        audit_event_record(
+            actor=None,
+            action="payments.overpaid",
+            obj=payment,
+            data={"bill": tran.bill.number, "over": str(over)},
+        )
     return Settlement(tran, payment, "paid")
 
 

@@ -177,3 +177,20 @@ def test_the_early_payment_rebate_until_the_due_date(in_a):
     )
     assert not selectors.bill_is_paid(late)  # paid after the due date: no rebate
     assert selectors.bill_outstanding(late, on=after) == Decimal("100.00")
+
+
+def test_a_counter_payment_during_an_online_one_is_flagged_as_overpaid(in_a):
+    bill = bill_make(total=Decimal("100.00"))
+    tran = PaymentTransaction.objects.create(
+        bill=bill, gateway="ekpay", tran_id="IMISOVER", amount=Decimal("100.00"), state="pending"
+    )
+    services.counter_payment_record(
+        actor=staff_user(in_a, "revenue_collector"), bill=bill, amount=Decimal("40")
+    )
+    verdict = services.Verdict(
+        status="paid", tran_id="IMISOVER", amount=Decimal("100.00"), currency="BDT"
+    )
+    settlement = services._settle_record(tran_pk=tran.pk, verdict=verdict, source="test")
+    assert settlement.outcome == "paid" and selectors.bill_paid_amount(bill) == Decimal("140")
+    flagged = AuditEvent.objects.get(action="payments.overpaid")
+    assert flagged.data == {"bill": bill.number, "over": "40.00"}
