@@ -83,7 +83,14 @@ def export_query(selection: Selection, *, user, wkt: bool, guard: bool = False) 
     return ExportQuery(layer.slug, names, text, layer.geometry_type)
 
 
-def export_count(selection: Selection) -> int:
+def export_count(selection: Selection, *, user) -> int:
+    """The rows an export will hold: as the tool just showed them to this
+    user (remembered for two minutes), or counted now."""
+    from maps.tools.results import count_recalled
+
+    recalled = count_recalled(selection, user=user)
+    if recalled is not None:
+        return recalled
     params: dict = {}
     prefix, rows = selection_rows(selection, params)
     statement = prefix + sql.SQL(" SELECT count(*) ") + rows

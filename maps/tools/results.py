@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from psycopg import sql
 
@@ -19,6 +20,7 @@ from maps.tools.selection import (
     jit_off,
     outline_sql,
     selection_ctes,
+    selection_key,
     selection_rows,
 )
 
@@ -92,7 +94,25 @@ def result_run(selection: Selection, *, user, offset: int = 0, limit: int = PAGE
         jit_off(cursor)
         cursor.execute(statement, params)
         count, bbox, rows, highlight, outline = cursor.fetchone()
+    count_remember(selection, user=user, count=count)
     return Result(count, bbox, _json(rows), highlight, outline)
+
+
+COUNT_SECONDS = 120
+
+
+def _count_key(selection: Selection, user) -> str:
+    return f"maps-tool-count:{getattr(user, 'pk', '')}:{selection_key(selection)}"
+
+
+def count_remember(selection: Selection, *, user, count: int) -> None:
+    """The page exports what it has just shown: its count decides between
+    exporting at once and a background job without running the tool again."""
+    cache.set(_count_key(selection, user), count, COUNT_SECONDS)
+
+
+def count_recalled(selection: Selection, *, user) -> int | None:
+    return cache.get(_count_key(selection, user))
 
 
 def _json(value):

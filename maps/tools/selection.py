@@ -21,6 +21,7 @@ where a few index lookups do.
 Values reach SQL only as parameters; table, column and attribute
 expressions come from the layer registry (the domains' trusted code)."""
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -304,6 +305,27 @@ def selection_ctes(selection: Selection, params: dict) -> sql.Composable:
         hits = sql.SQL("hits AS MATERIALIZED (SELECT t.{pk} AS id FROM {table} t WHERE {where})")
     ctes.append(hits.format(pk=pk, table=table, geom=geom, where=where))
     return sql.SQL("WITH ") + sql.SQL(", ").join(ctes)
+
+
+def selection_key(selection: Selection) -> str:
+    """A digest of everything that decides which rows a selection holds."""
+    source = selection.source
+    parts = {
+        "layer": selection.layer.slug,
+        "filters": [[a.name, list(values)] for a, values in selection.filters],
+        "within": selection.within,
+        "buffer_m": selection.buffer_m,
+        "source": None
+        if source is None
+        else [
+            source.point,
+            source.geojson,
+            source.layer.slug if source.layer else None,
+            source.feature_id,
+        ],
+    }
+    text = json.dumps(parts, sort_keys=True)
+    return hashlib.blake2s(text.encode(), digest_size=16).hexdigest()
 
 
 def selection_rows(selection: Selection, params: dict) -> tuple[sql.Composable, sql.Composable]:

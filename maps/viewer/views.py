@@ -235,7 +235,7 @@ def export(request, fmt: str):
         raise PermissionDenied
     try:
         selection = _selection(request)
-        rows = exports.export_count(selection)
+        rows = exports.export_count(selection, user=request.user)
     except SelectionError as error:
         return _bad(error)
     background = rows > exports.BACKGROUND_ROWS or request.POST.get("background") == "1"

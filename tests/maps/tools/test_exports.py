@@ -79,3 +79,28 @@ def test_big_export_runs_as_a_job(
     assert client_a.get(job["download"]).status_code == 404
     login(client_b, tenant_b, "gis_officer")
     assert client_b.get(status_url).status_code == 404
+
+
+def test_export_reuses_the_count_the_tool_showed(tenant_a, client_a, seeded_city, monkeypatch):
+    from maps.tools import results
+
+    login(client_a, tenant_a, "gis_officer")
+    data = {"layer": "containments", "buffer_m": "30", "source": "waterbodies"}
+    assert client_a.post("/staff/map/api/select/", data).json()["count"] == 3
+    calls = []
+    original = results.count_recalled
+
+    def recalled(selection, *, user):
+        calls.append(original(selection, user=user))
+        return calls[-1]
+
+    monkeypatch.setattr(results, "count_recalled", recalled)
+    response = client_a.post("/staff/map/api/export/csv/", data)
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert calls == [3]
+    assert len(body.strip().splitlines()) == 4
+    with schema_context(tenant_a.schema_name):
+        from tenants.audit.models import AuditEvent
+
+        event = AuditEvent.objects.filter(action="maps.export").latest("id")
+        assert event.data["rows"] == 3 and event.data["source"] == "waterbodies"
