@@ -141,6 +141,23 @@ def _layer(columns: sql.Composable, below: sql.Composable, number: int) -> sql.C
     )
 
 
+def _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons) -> None:
+    """``road_id`` from the file's road code (buildings, drains); unknown
+    codes are rejected; no lookup at all when the file has no road column."""
+    if "road" not in staged_columns:
+        extra_select.append(sql.SQL("NULL::bigint AS road_id"))
+        return
+    joins.append(
+        sql.SQL("LEFT JOIN {roads} road ON road.code = b.raw_road").format(
+            roads=sql.Identifier(schema, "registry_road")
+        )
+    )
+    extra_select.append(sql.SQL("road.id AS road_id"))
+    extra_reasons.append(
+        sql.SQL("CASE WHEN b.raw_road IS NOT NULL AND road.id IS NULL THEN 'road:unknown' END")
+    )
+
+
 def check_table_sql(
     spec: KindSpec,
     *,
@@ -271,27 +288,13 @@ def check_table_sql(
                 " WHERE ST_Intersects(w.boundary, b.pos)) ward ON b.pos IS NOT NULL"
             ).format(wards=ident(schema, "registry_ward"))
         )
-        if "road" in staged_columns:
-            joins.append(
-                sql.SQL("LEFT JOIN {roads} road ON road.code = b.raw_road").format(
-                    roads=ident(schema, "registry_road")
-                )
-            )
-            extra_select.append(sql.SQL("road.id AS road_id"))
-        else:  # no road column: nothing to look up for every row
-            extra_select.append(sql.SQL("NULL::bigint AS road_id"))
+        _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons)
         extra_select.append(sql.SQL("ward.id AS ward_id"))
         extra_reasons.append(
             sql.SQL("CASE WHEN {g} AND ward.id IS NULL THEN 'location:outside' END").format(
                 g=good_geom
             )
         )
-        if "road" in staged_columns:
-            extra_reasons.append(
-                sql.SQL(
-                    "CASE WHEN b.raw_road IS NOT NULL AND road.id IS NULL THEN 'road:unknown' END"
-                )
-            )
         # A BIN given in the file is kept when it has this municipality's form.
         number = sql.SQL("substr(b.raw_bin, {})").format(_lit(len(bin_prefix) + 1))
         extra_reasons.append(
@@ -312,7 +315,9 @@ def check_table_sql(
             _raw(spec.column("bin"), staged_columns), ident(schema, stage)
         )
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.bin = b.raw_bin)").format(t=target)
-    elif spec.kind == "roads":
+    elif spec.kind in ("roads", "drains", "waterbodies"):
+        # Lines and water: somewhere in the municipality (a river may run on
+        # beyond it), not wholly inside one ward.
         wards = ident(schema, "registry_ward")
         extra_reasons.append(
             sql.SQL(
@@ -320,11 +325,16 @@ def check_table_sql(
                 " WHERE ST_Intersects(w.boundary, b.g)) THEN 'location:outside' END"
             ).format(g=good_geom, w=wards)
         )
-        key_expr = sql.SQL("b.raw_code")
-        dup_keys = sql.SQL("SELECT {} FROM {} s").format(
-            _raw(spec.column("code"), staged_columns), ident(schema, stage)
-        )
-        exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = b.raw_code)").format(t=target)
+        if spec.kind == "drains":
+            _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons)
+        if spec.key == "code":
+            key_expr = sql.SQL("b.raw_code")
+            dup_keys = sql.SQL("SELECT {} FROM {} s").format(
+                _raw(spec.column("code"), staged_columns), ident(schema, stage)
+            )
+            exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = b.raw_code)").format(
+                t=target
+            )
     elif spec.kind == "wards":
         x0, y0, x1, y1 = BANGLADESH_BOX
         extra_reasons.append(
@@ -380,17 +390,18 @@ def check_table_sql(
         dup_keys = sql.SQL("SELECT code FROM pg_temp.imis_codes")
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = hc.code)").format(t=target)
 
-    extra_reasons.append(
-        sql.SQL(
-            "CASE WHEN {k} IN (SELECT d.key FROM ({dups}) d(key) WHERE d.key IS NOT NULL"
-            " GROUP BY d.key HAVING count(*) > 1) THEN {code} END"
-        ).format(k=key_expr, dups=dup_keys, code=_lit(f"{spec.key}:duplicate_in_file"))
-    )
-    extra_reasons.append(
-        sql.SQL("CASE WHEN {k} IS NOT NULL AND {e} THEN {code} END").format(
-            k=key_expr, e=exists, code=_lit(f"{spec.key}:exists")
+    if spec.key:
+        extra_reasons.append(
+            sql.SQL(
+                "CASE WHEN {k} IN (SELECT d.key FROM ({dups}) d(key) WHERE d.key IS NOT NULL"
+                " GROUP BY d.key HAVING count(*) > 1) THEN {code} END"
+            ).format(k=key_expr, dups=dup_keys, code=_lit(f"{spec.key}:duplicate_in_file"))
         )
-    )
+        extra_reasons.append(
+            sql.SQL("CASE WHEN {k} IS NOT NULL AND {e} THEN {code} END").format(
+                k=key_expr, e=exists, code=_lit(f"{spec.key}:exists")
+            )
+        )
     return sql.SQL(
         "CREATE UNLOGGED TABLE {checked} AS"
         " SELECT {keep}, {extra},"

@@ -14,6 +14,8 @@ class ImportJob(models.Model):
         ROADS = "roads", _("Roads")
         WARDS = "wards", _("Wards")
         HOLDINGS = "holdings", _("Holdings")
+        DRAINS = "drains", _("Drains")
+        WATERBODIES = "waterbodies", _("Waterbodies")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -24,7 +26,7 @@ class ImportJob(models.Model):
 
     FINISHED = (Status.DONE, Status.REJECTED, Status.FAILED)
 
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     source = models.FileField(
         _("file"), storage=private_storage, upload_to="registry-imports/%Y/%m/", max_length=300
     )

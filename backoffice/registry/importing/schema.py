@@ -132,7 +132,37 @@ HOLDINGS = KindSpec(
     ),
 )
 
-KINDS: dict[str, KindSpec] = {spec.kind: spec for spec in (BUILDINGS, ROADS, WARDS, HOLDINGS)}
+DRAINS = KindSpec(
+    kind="drains",
+    table="registry_drain",
+    model="drain",
+    geometry="line",
+    geometry_dimension=1,
+    key="code",
+    columns=(
+        Column("code", "code", "text", required=True, max_length=30),
+        Column("kind", "kind", "choice", required=True, choices=_values(choices.DrainKind)),
+        Column("road", "road_id", "text", max_length=30),  # the road it runs along
+    ),
+)
+
+# A waterbody has no code of its own: every row is a new one.
+WATERBODIES = KindSpec(
+    kind="waterbodies",
+    table="registry_waterbody",
+    model="waterbody",
+    geometry="area",
+    geometry_dimension=2,
+    columns=(
+        Column("name_en", "name_en", "text", max_length=150, default=""),
+        Column("name_bn", "name_bn", "text", max_length=150, default=""),
+        Column("kind", "kind", "choice", required=True, choices=_values(choices.WaterbodyKind)),
+    ),
+)
+
+KINDS: dict[str, KindSpec] = {
+    spec.kind: spec for spec in (BUILDINGS, ROADS, WARDS, HOLDINGS, DRAINS, WATERBODIES)
+}
 
 # Who may import each kind (the role slugs of tenants.roles).
 IMPORT_ROLES: dict[str, frozenset[str]] = {
@@ -140,5 +170,7 @@ IMPORT_ROLES: dict[str, frozenset[str]] = {
     "roads": frozenset({"gis_officer", "municipal_admin"}),
     "wards": frozenset({"gis_officer", "municipal_admin"}),
     "holdings": frozenset({"gis_officer", "municipal_admin", "revenue_chief"}),
+    "drains": frozenset({"gis_officer", "municipal_admin"}),
+    "waterbodies": frozenset({"gis_officer", "municipal_admin"}),
 }
 ANY_IMPORT_ROLE: tuple[str, ...] = tuple(sorted(set().union(*IMPORT_ROLES.values())))

@@ -41,6 +41,18 @@ _FIELDS = {
         ("name_bn", "src.v_name_bn"),
         ("boundary", "src.geom"),
     ],
+    "drains": [
+        ("code", "src.raw_code"),
+        ("kind", "src.v_kind"),
+        ("road_id", "src.road_id"),
+        ("line", "src.geom"),
+    ],
+    "waterbodies": [
+        ("name_en", "src.v_name_en"),
+        ("name_bn", "src.v_name_bn"),
+        ("kind", "src.v_kind"),
+        ("area", "src.geom"),
+    ],
     "holdings": [
         ("code", "src.code"),
         ("ward_id", "src.ward_id"),
@@ -58,6 +70,8 @@ _PLANNED = {
     "holdings": ("ward_id", "holding_type", "status"),
     "roads": ("line", "road_class"),
     "wards": ("boundary",),
+    "drains": ("line", "kind", "road_id"),
+    "waterbodies": ("area", "kind"),
 }
 
 
@@ -65,7 +79,15 @@ def planned_columns(spec: KindSpec) -> tuple[str, ...]:
     return _PLANNED[spec.kind]
 
 
-_KEYS = {"buildings": "bin", "roads": "code", "wards": "number", "holdings": "code"}
+# What the history names a new row by (a waterbody has no code: its kind).
+_KEYS = {
+    "buildings": "bin",
+    "roads": "code",
+    "wards": "number",
+    "holdings": "code",
+    "drains": "code",
+    "waterbodies": "kind",
+}
 
 
 def _history(spec: KindSpec, job_id: int) -> sql.Composable:

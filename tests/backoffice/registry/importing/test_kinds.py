@@ -128,3 +128,72 @@ def test_wards_import(tenant_a, tmp_path):
         2: "location:outside_country",  # latitude and longitude swapped
         3: "name_bn:required",
     }
+
+
+def test_drains_import(registry_a, tmp_path):
+    from django.contrib.gis.geos import LineString, MultiLineString
+
+    from backoffice.registry.models import Drain
+
+    x, y = 89.551, 22.821
+    road = Road.objects.create(
+        code="R-7", road_class="lane", line=MultiLineString(LineString((x, y), (x + 0.004, y)))
+    )
+    line = {"type": "LineString", "coordinates": [[x, y], [x + 0.004, y]]}
+    far = {"type": "LineString", "coordinates": [[90.5, 24.0], [90.51, 24.0]]}
+    spot = {"type": "Point", "coordinates": [x, y]}
+    rows = [
+        {"geometry": line, "properties": {"code": "D-1", "kind": "open", "road": "R-7"}},
+        {"geometry": line, "properties": {"code": "D-2", "kind": "covered"}},
+        {"geometry": far, "properties": {"code": "D-3", "kind": "open"}},
+        {"geometry": line, "properties": {"code": "D-4", "kind": "open", "road": "R-404"}},
+        {"geometry": line, "properties": {"code": "D-1", "kind": "open"}},
+        {"geometry": spot, "properties": {"code": "D-6", "kind": "open"}},
+        {"geometry": line, "properties": {"code": "D-7", "kind": "sewer"}},
+    ]  # fmt: skip
+    job = _run(registry_a, dataset_write(tmp_path, rows, "gpkg", layer="drains"), "drains",
+               accept_valid_rows=True)  # fmt: skip
+    assert job.status == ImportJob.Status.DONE, job.error
+    drain = Drain.objects.get()
+    assert (drain.code, drain.kind, drain.road_id) == ("D-2", "covered", None)
+    assert drain.line.geom_type == "MultiLineString"
+    assert {n: r["reason codes"] for n, r in _report(job).items()} == {
+        1: "code:duplicate_in_file",
+        3: "location:outside",
+        4: "road:unknown",
+        5: "code:duplicate_in_file",
+        6: "geometry:type",
+        7: "kind:choice",
+    }
+    rows = [{"geometry": line, "properties": {"code": "D-8", "kind": "open", "road": "R-7"}}]
+    job = _run(registry_a, dataset_write(tmp_path, rows, "csv", layer="drains"), "drains")
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert Drain.objects.get(code="D-8").road_id == road.pk
+    assert ChangeRecord.objects.filter(model="drain", action="create").count() == 2
+
+
+def test_waterbodies_import(registry_a, tmp_path):
+    from backoffice.registry.models import Waterbody
+
+    x, y = 89.551, 22.821
+    pond = {"type": "Polygon", "coordinates": [[[x, y], [x + 0.001, y], [x + 0.001, y + 0.001],
+                                                [x, y + 0.001], [x, y]]]}  # fmt: skip
+    far = {"type": "Polygon", "coordinates": [[[90.5, 24.0], [90.51, 24.0], [90.51, 24.01],
+                                               [90.5, 24.0]]]}  # fmt: skip
+    rows = [
+        {"geometry": pond, "properties": {"name_bn": "বড় পুকুর", "kind": "pond"}},
+        {"geometry": pond, "properties": {"name_en": "Same outline, another pond", "kind": "pond"}},
+        {"geometry": far, "properties": {"kind": "lake"}},
+        {"geometry": pond, "properties": {"kind": "sea"}},
+    ]  # fmt: skip
+    job = _run(registry_a, dataset_write(tmp_path, rows, "shp", layer="waterbodies"),
+               "waterbodies", accept_valid_rows=True)  # fmt: skip
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert sorted(Waterbody.objects.values_list("name_bn", "kind")) == [
+        ("", "pond"),
+        ("বড় পুকুর", "pond"),
+    ]
+    assert {n: r["reason codes"] for n, r in _report(job).items()} == {
+        3: "location:outside",
+        4: "kind:choice",
+    }
