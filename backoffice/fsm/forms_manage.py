@@ -379,6 +379,7 @@ class SlaForm(forms.Form):
                 label=_("No clock for “%(state)s”") % {"state": label},
                 required=False,
                 initial=state in configured and value is None,
+                label_suffix="",
             )
             self.rows.append(state)
 
