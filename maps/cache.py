@@ -1,9 +1,9 @@
 """Tile cache in the tenant-aware cache (Redis; django-tenants' ``make_key``
 adds the schema to every key).
 
-Each layer has a version number; a tile is stored under
-(layer, version, audience, z, x, y), so bumping the version retires every
-cached tile of the layer at once.  The owning domain calls
+Each layer has a version number; a tile is stored under (layer, audience,
+z, x, y) with the version it was built at, so bumping the version retires
+every cached tile of the layer at once (and the next build overwrites it).  The owning domain calls
 :func:`layer_changed` when the layer's data changes: at once (so the writing
 request itself sees fresh tiles) and again after the commit (so a tile built
 from the old rows while the transaction was open is not kept)."""
@@ -53,15 +53,24 @@ def layer_changed(slug: str) -> None:
         transaction.on_commit(lambda: _bump(slug))
 
 
-def tile_key(slug: str, version: int, audience: str, z: int, x: int, y: int, day: str = "") -> str:
-    return f"maps:tile:{slug}:{version}:{audience}:{day}:{z}:{x}:{y}"
+def tile_key(slug: str, audience: str, z: int, x: int, y: int, day: str = "") -> str:
+    """One key per tile and audience; the value carries the layer version it
+    was built at, so a bump makes it a miss and the next build overwrites it."""
+    return f"maps:tile:{slug}:{audience}:{day}:{z}:{x}:{y}"
 
 
-def tile_get(key: str) -> tuple[bytes, str] | None:
-    return cache.get(key)
+def tile_fresh(value, version: int) -> tuple[bytes, str] | None:
+    """(content, etag) of a cached value built at ``version``, else None."""
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == version:
+        return value[1], value[2]
+    return None
 
 
-def tile_set(key: str, content: bytes, etag: str) -> None:
+def tile_get(key: str, version: int) -> tuple[bytes, str] | None:
+    return tile_fresh(cache.get(key), version)
+
+
+def tile_set(key: str, version: int, content: bytes, etag: str) -> None:
     seconds = tile_cache_seconds()
     if seconds:
-        cache.set(key, (content, etag), timeout=seconds)
+        cache.set(key, (version, content, etag), timeout=seconds)

@@ -213,6 +213,30 @@ def audience_key(attributes: Iterable[Attribute]) -> str:
     return hashlib.blake2s(names.encode(), digest_size=6).hexdigest()
 
 
+_AUDIENCES: dict[tuple[str, int], tuple[str, ...]] = {}
+MAX_AUDIENCES = 8
+
+
+def tile_audiences(layer: Layer, z: int) -> tuple[str, ...]:
+    """Every audience key a tile of this layer at zoom ``z`` can have (one per
+    combination of role-limited attribute groups), so a tile request can read
+    the candidates with the caller's roles in one round trip; empty if there
+    would be more than ``MAX_AUDIENCES``."""
+    cached = _AUDIENCES.get((layer.slug, z))
+    if cached is not None:
+        return cached
+    in_tiles = [a for a in layer.attributes if a.tiles and z >= a.tile_min_zoom]
+    groups = sorted({a.roles for a in in_tiles if a.roles})
+    audiences: set[str] = set()
+    if 2 ** len(groups) <= MAX_AUDIENCES:
+        for mask in range(2 ** len(groups)):
+            chosen = {g for i, g in enumerate(groups) if mask >> i & 1}
+            audiences.add(audience_key(a for a in in_tiles if not a.roles or a.roles in chosen))
+    result = tuple(sorted(audiences))
+    _AUDIENCES[(layer.slug, z)] = result
+    return result
+
+
 def layer_client_config(layer: Layer, user) -> dict:
     """What the map page needs about one layer, JSON-ready (labels in the
     active language)."""

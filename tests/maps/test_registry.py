@@ -156,3 +156,15 @@ def test_emptying_retires_containment_tiles(client_a, tenant_a):
         )
     after = decode(client_a.get(url).content, "containments")
     assert after[0]["last_emptied_on"] == str(datetime.date.today() - datetime.timedelta(days=1))
+
+
+def test_tile_audiences_cover_every_role(tenant_a):
+    buildings = registry.layer_get("buildings")
+    assert len(registry.tile_audiences(buildings, 16)) == 1
+    assert len(registry.tile_audiences(buildings, 17)) == 2  # with and without owners
+    with schema_context(tenant_a.schema_name):
+        for role in ("viewer", "revenue_chief"):
+            user = staff_user(tenant_a, role)
+            for z in (16, 17):
+                audience = registry.audience_key(registry.tile_attributes(buildings, user, z))
+                assert audience in registry.tile_audiences(buildings, z)
