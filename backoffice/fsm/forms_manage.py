@@ -226,6 +226,14 @@ class EffluentTestForm(ModelFieldsForm):
     model = EffluentTest
     field_names = services.EFFLUENT_FIELDS
 
+    def clean_sampled_on(self):
+        from backoffice.fsm.sla import municipality_today
+
+        day = self.cleaned_data["sampled_on"]
+        if day and day > municipality_today():
+            raise forms.ValidationError(_("A sample cannot be taken in the future."))
+        return day
+
     def clean(self):
         cleaned = super().clean()
         if not any(cleaned.get(name) is not None for name in self.field_names[1:]):

@@ -1111,6 +1111,8 @@ def effluent_standard_set(*, actor, parameter: str, minimum=None, maximum=None):
         parameter=parameter
     )
     before = [_plain(standard.minimum), _plain(standard.maximum)]
+    if (standard.minimum, standard.maximum) == (minimum, maximum):
+        return standard  # unchanged: nothing to record
     standard.minimum, standard.maximum = minimum, maximum
     standard.full_clean()
     standard.save()

@@ -149,6 +149,10 @@ def test_employee_and_vehicle(world, manager, in_a):
     vehicle = Vehicle.objects.get(plate="KHULNA HA 11-0099")
     assert vehicle.width_m == Decimal("1.40")
     assert _audited("fsm.vehicle.create", vehicle).data["provider_id"] == p
+    assert (
+        f"{M}/providers/{p}/vehicles/{vehicle.pk}/"
+        in manager.get("/staff/fsm/vehicles/").content.decode()
+    )
     response = manager.post(
         f"{M}/providers/{p}/vehicles/{vehicle.pk}/",
         {"plate": vehicle.plate, "capacity_m3": "2.5", "width_m": "1.4", "status": "maintenance"},
@@ -220,22 +224,37 @@ def test_effluent_test_shows_pass_and_fail(world, manager, in_a):
     assert _audited("fsm.effluent_test.create", test).data["failures"] == ["bod"]
     response = manager.post(f"{M}/plants/{plant.pk}/tests/new/", {"sampled_on": "2026-11-03"})
     assert response.status_code == 200 and "at least one measurement" in response.content.decode()
+    response = manager.post(
+        f"{M}/plants/{plant.pk}/tests/new/", {"sampled_on": "2099-01-01", "ph": "7"}
+    )
+    assert response.status_code == 200 and "in the future" in response.content.decode()
     assert EffluentTest.objects.filter(plant=plant).count() == 1
 
 
 def test_standards_by_the_municipal_admin(world, client_a, tenant_a, in_a):
     admin = login(client_a, tenant_a, "municipal_admin")
-    response = admin.post(
-        f"{M}/standards/", {"ph_minimum": "6", "ph_maximum": "9", "bod_maximum": "40"}
-    )
+    page = admin.get(f"{M}/standards/").content.decode()
+    assert 'name="bod_maximum"' in page and 'value="30.00"' in page  # the seeded limit
+    limits = {"ph_minimum": "6.5", "ph_maximum": "8.5", "bod_maximum": "40", "cod_maximum": "200"}
+    response = admin.post(f"{M}/standards/", limits)
     assert response.status_code == 302
     ph = EffluentStandard.objects.get(parameter="ph")
-    assert (ph.minimum, ph.maximum) == (Decimal("6"), Decimal("9"))
-    assert _audited("fsm.effluent_standard.update", ph).data["to"] == ["6", "9"]
+    assert (ph.minimum, ph.maximum) == (Decimal("6.5"), Decimal("8.5"))
+    assert _audited("fsm.effluent_standard.update", ph).data == {
+        "parameter": "ph",
+        "from": ["6.00", "9.00"],
+        "to": ["6.5", "8.5"],
+    }
+    assert EffluentStandard.objects.get(parameter="tss").maximum is None  # left blank
+    # pH, BOD, TSS and E. coli changed; COD kept its limit and records nothing
+    changed = AuditEvent.objects.filter(action="fsm.effluent_standard.update")
+    assert sorted(e.data["parameter"] for e in changed) == ["bod", "ecoli", "ph", "tss"]
+    admin.post(f"{M}/standards/", {**limits, "ph_minimum": "6.50"})
+    assert changed.count() == 4  # the same limits again: nothing new
     response = admin.post(f"{M}/standards/", {"ph_minimum": "9", "ph_maximum": "6"})
     assert response.status_code == 200 and "must not be below" in response.content.decode()
     ph.refresh_from_db()
-    assert ph.maximum == Decimal("9")
+    assert ph.maximum == Decimal("8.5")
 
 
 def test_containment_create_and_edit(world, manager, in_a):
