@@ -306,6 +306,8 @@ _CHANGES = {
 IMPORT_KIND_LAYERS = {
     "buildings": ("buildings",),
     "roads": ("roads",),
+    "drains": ("drains",),
+    "waterbodies": ("waterbodies",),
     "wards": ("wards", "buildings"),
     "holdings": ("buildings",),
 }
