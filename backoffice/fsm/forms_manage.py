@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.forms.models import fields_for_model
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.fsm import services, workflow
@@ -31,6 +32,12 @@ from backoffice.registry.models import Building, Ward
 LAT_RANGE = (Decimal("20.5"), Decimal("26.7"))
 LON_RANGE = (Decimal("88.0"), Decimal("92.7"))
 DECIMAL_INPUT = {"inputmode": "decimal"}
+
+
+def _in_language(obj) -> str:
+    """The Bangla or English name of a lookup row, by the page's language."""
+    bangla = (get_language() or "en").startswith("bn")
+    return (obj.name_bn if bangla else obj.name_en) or obj.name_en
 
 
 def _touch_up(field) -> None:
@@ -132,7 +139,7 @@ class ProviderForm(ModelFieldsForm):
     def __init__(self, *args, instance=None, **kwargs):
         super().__init__(*args, instance=instance, **kwargs)
         self.fields["wards"].queryset = Ward.objects.defer("boundary").order_by("number")
-        self.fields["wards"].label_from_instance = lambda w: f"{w.number} {w.name_en}"
+        self.fields["wards"].label_from_instance = lambda w: f"{w.number} {_in_language(w)}"
         if instance is not None and not self.is_bound:
             self.initial["wards"] = list(instance.wards.values_list("pk", flat=True))
         self.fields["status"].help_text = _(
@@ -308,6 +315,7 @@ class ContainmentForm(LocationMixin, ModelFieldsForm):
         super().__init__(*args, instance=instance, **kwargs)
         self.location_fields(instance)
         self.fields["containment_type"].queryset = ContainmentType.objects.order_by("sort_order")
+        self.fields["containment_type"].label_from_instance = _in_language
         if instance is not None and not self.is_bound:
             links = instance.containmentbuilding_set.select_related("building").order_by(
                 "-responsible", "building__bin"

@@ -367,3 +367,6 @@ def test_pages_in_bangla(world, manager, in_a):
         html = manager.get(path).content.decode()
         assert "Records used by emptying jobs are never deleted" not in html, path
         assert "খালি করার কাজে ব্যবহৃত রেকর্ড কখনো মুছে ফেলা হয় না" in html, path
+    kind = world["containment"].containment_type
+    html = manager.get(f"{M}/containments/new/").content.decode()
+    assert kind.name_bn in html and f">{kind.name_en}<" not in html
