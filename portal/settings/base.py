@@ -256,8 +256,8 @@ IMIS_SYNTHETIC_STEPS: list[str] = [
 ]
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
-from portal.settings.sms import *  # noqa: E402,F403  (integration module)
 from portal.settings.payments import *  # noqa: E402,F403  (integration module)
+from portal.settings.sms import *  # noqa: E402,F403  (integration module)
 
 # GDAL 3.6 (Debian 12) cannot block network access from spatial references;
 # our importers only accept the vector drivers they allow and reproject from
