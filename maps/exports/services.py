@@ -25,7 +25,13 @@ from psycopg import sql
 
 from maps import registry
 from maps.exports import ogr
-from maps.tools.selection import Selection, jit_off, selection_ctes, selection_rows
+from maps.tools.selection import (
+    Selection,
+    execute_without_jit,
+    jit_off,
+    selection_ctes,
+    selection_rows,
+)
 from tenants.audit.services import audit_event_record
 
 FORMATS = ("csv", "xlsx", "gpkg", "shp")
@@ -94,9 +100,8 @@ def export_count(selection: Selection, *, user) -> int:
     params: dict = {}
     prefix, rows = selection_rows(selection, params)
     statement = prefix + sql.SQL(" SELECT count(*) ") + rows
-    with transaction.atomic(), connection.cursor() as cursor:
-        jit_off(cursor)
-        cursor.execute(statement, params)
+    with connection.cursor() as cursor:
+        execute_without_jit(cursor, statement, params)
         return cursor.fetchone()[0]
 
 

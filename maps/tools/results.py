@@ -10,14 +10,14 @@ import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from psycopg import sql
 
 from maps import registry
 from maps.registry import Attribute, Layer
 from maps.tools.selection import (
     Selection,
-    jit_off,
+    execute_without_jit,
     outline_sql,
     selection_ctes,
     selection_key,
@@ -90,9 +90,8 @@ class Result:
 def result_run(selection: Selection, *, user, offset: int = 0, limit: int = PAGE_SIZE) -> Result:
     attributes = registry.visible_attributes(selection.layer, user)
     statement, params = result_statement(selection, attributes, offset=offset, limit=limit)
-    with transaction.atomic(), connection.cursor() as cursor:
-        jit_off(cursor)
-        cursor.execute(statement, params)
+    with connection.cursor() as cursor:
+        execute_without_jit(cursor, statement, params)
         count, bbox, rows, highlight, outline = cursor.fetchone()
     count_remember(selection, user=user, count=count)
     return Result(count, bbox, _json(rows), highlight, outline)
@@ -266,9 +265,8 @@ def summary_run(
     spec = summary_spec(selection.layer, user, by_ward=by_ward, category=category)
     ward = _ward_expression(selection.layer, user, tenant) if by_ward else None
     statement, params = summary_statement(selection, spec, ward=ward)
-    with transaction.atomic(), connection.cursor() as cursor:
-        jit_off(cursor)
-        cursor.execute(statement, params)
+    with connection.cursor() as cursor:
+        execute_without_jit(cursor, statement, params)
         raw = cursor.fetchall()
     labels = dict(spec.category.choices) if spec.category else {}
     rows = []

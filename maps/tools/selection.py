@@ -352,6 +352,15 @@ def jit_off(cursor) -> None:
     cursor.execute("SET LOCAL jit = off")
 
 
+def execute_without_jit(cursor, statement: sql.Composable, params: dict) -> None:
+    """``statement`` with JIT off (see :func:`jit_off`) in ONE round trip:
+    Django's psycopg cursors bind client-side, so both statements go as one
+    query string, which PostgreSQL runs as one transaction (SET LOCAL lasts
+    until its end); the cursor is left on the statement's result."""
+    cursor.execute(sql.SQL("SET LOCAL jit = off; ") + statement, params)
+    cursor.nextset()
+
+
 def outline_sql(selection: Selection) -> sql.Composable:
     """GeoJSON of the buffer or drawn area (simplified to a metre), or NULL."""
     if selection.source is not None:

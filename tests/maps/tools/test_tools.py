@@ -262,10 +262,10 @@ def test_tool_endpoints_use_a_fixed_number_of_queries(
     data = {"layer": "containments", "buffer_m": "30", "source": "waterbodies"}
     client_a.post("/staff/map/api/select/", data)  # warm: session, roles
     # Tenant (search path, domain, search path), session, user, roles; then
-    # the one statement in its transaction (savepoint, SET jit, SELECT, release).
-    with django_assert_max_num_queries(10):
+    # the one statement (sent with its SET LOCAL jit = off in one round trip).
+    with django_assert_max_num_queries(7):
         client_a.post("/staff/map/api/select/", {**data, "limit": "200"})
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(7):
         client_a.post("/staff/map/api/summary/", {"layer": "buildings", "group": "ward"})
     with django_assert_max_num_queries(7):
         client_a.get("/staff/map/api/find/", {"q": city["buildings"][3].bin})
