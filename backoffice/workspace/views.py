@@ -5,6 +5,7 @@ from django.shortcuts import render
 from backoffice.fsm.views.index import ANY_FSM_ROLE
 from backoffice.payments.views.staff import VIEW_ROLES as PAYMENT_VIEWERS
 from backoffice.registry.views.access import READERS as REGISTRY_READERS
+from maps.registry import layers_for_user
 from tenants.auth_forms import ThrottledAuthenticationForm
 from tenants.modules import MODULES
 from tenants.permissions import role_required, user_has_role, user_roles
@@ -43,5 +44,7 @@ def home(request):
             "fsm": municipality.has_module("fsm") and user_has_role(request.user, ANY_FSM_ROLE),
             "payments": municipality.has_module("payments")
             and user_has_role(request.user, PAYMENT_VIEWERS),
+            "map": municipality.has_module("viewmap")
+            and bool(layers_for_user(request.user, municipality)),
         },
     )

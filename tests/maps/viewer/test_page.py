@@ -28,3 +28,10 @@ def test_page_in_bangla(tenant_a, client_a):
     html = response.content.decode()
     assert 'lang="bn"' in html
     assert "স্তর" in html  # "Layers"
+
+
+def test_staff_home_links_the_map_for_roles_that_see_a_layer(tenant_a, client_a):
+    login(client_a, tenant_a, "viewer")
+    assert 'id="map-link"' in client_a.get("/staff/").content.decode()
+    login(client_a, tenant_a, "communications_officer")
+    assert 'id="map-link"' not in client_a.get("/staff/").content.decode()
