@@ -203,7 +203,7 @@ def _single(token: str) -> None:
         )
     )
     cached = [ours(numbers[-1]) for _ in range(10)]
-    report(Figure(NAME, "the same bill again (cached)", median(cached) * 1000, "ms", note="info"))
+    report(Figure(NAME, "the same bill again (cached)", median(cached) * 1000, "ms"))
     connection.set_schema_to_public()
 
 

@@ -27,8 +27,9 @@ def _private_files(settings, tmp_path):
 
 
 def test_a_ward_batch_from_request_to_download(
-    tenant_a, client_a, django_capture_on_commit_callbacks
+    tenant_a, client_a, django_capture_on_commit_callbacks, monkeypatch
 ):
+    monkeypatch.setattr(services, "BATCH_CHUNK", 3)  # 4 bills: two documents joined
     with schema_context(tenant_a.schema_name):
         sample = issued_sample(tenant_a, extra_ward2=3)
         ward2 = sample["ward2_bill"].holding.ward
