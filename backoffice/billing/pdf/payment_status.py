@@ -27,5 +27,14 @@ def payment_status_register(provider: Callable) -> None:
     _PROVIDER[:] = [provider]
 
 
+def payment_status_provider() -> Callable | None:
+    """The registered provider (None: none), e.g. to restore it in tests."""
+    return _PROVIDER[0] if _PROVIDER else None
+
+
+def payment_status_unregister() -> None:
+    _PROVIDER.clear()
+
+
 def payment_status_of(bill) -> PaymentStatus | None:
     return _PROVIDER[0](bill) if _PROVIDER else None
