@@ -1,9 +1,11 @@
 """Bill runs: prepare (review figures), approve (revenue chief only), issue
-(one set-based INSERT ... SELECT, idempotent), and the only changes an
-issued bill allows (cancellation by a new document)."""
+(a set-based INSERT ... SELECT per ward, idempotent), and the only changes
+an issued bill allows (cancellation by a new document)."""
 
+import time
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -114,7 +116,7 @@ WITH src AS (
         ORDER BY p.year DESC, p.quarter DESC, b.id DESC
         LIMIT 1
     ) prev ON true
-    WHERE h.status = %(active)s
+    WHERE h.status = %(active)s AND h.ward_id = %(ward)s
       AND NOT EXISTS (
           SELECT 1 FROM billing_bill x
           WHERE x.run_id = %(run)s AND x.holding_id = h.id AND x.kind = 'bill'
@@ -154,44 +156,86 @@ SELECT count(*) FROM ins
 
 
 def bill_run_issue(*, run_id: int) -> BillRun:
-    """Issue every missing bill of an approved run.  Safe to call again (after
-    a killed worker, or twice): existing bills are kept, none is doubled, and
-    numbering continues without a gap."""
+    """Issue every missing bill of an approved run, one ward per transaction
+    (each commits its bills, the period's last number and the run's count
+    together, so the run's progress is visible while it runs).  Safe to
+    call again, also after a worker was killed in the middle: a ward's
+    transaction either committed all its bills or none, existing bills are
+    kept (unique per run and holding), none is doubled, and numbering goes
+    on from the period's last number without a gap.  Two workers on the
+    same run take turns on the run's row lock."""
+    run = BillRun.objects.get(pk=run_id)
+    if run.state == BillRun.State.PREPARED:
+        raise ValidationError(_("A bill run must be approved before it is issued."))
+    ward_ids = list(
+        Holding.objects.filter(status=HoldingStatus.ACTIVE)
+        .order_by("ward__number")
+        .values_list("ward_id", flat=True)
+        .distinct()
+    )
+    hold = getattr(settings, "IMIS_BILLING_ISSUE_HOLD_SECONDS", 0)
+    inserted_total = 0
+    for index, ward_id in enumerate(ward_ids):
+        with transaction.atomic():
+            run, period, inserted = _issue_ward(run_id, ward_id)
+            inserted_total += inserted
+            if hold and index == 1:  # tests only: a worker is killed in here
+                time.sleep(hold)
     with transaction.atomic():
         run = BillRun.objects.select_for_update().select_related("period").get(pk=run_id)
-        if run.state == BillRun.State.PREPARED:
-            raise ValidationError(_("A bill run must be approved before it is issued."))
-        period = BillingPeriod.objects.select_for_update().get(pk=run.period_id)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                ISSUE_SQL,
-                {
-                    "year": period.year,
-                    "quarter": period.quarter,
-                    "active": HoldingStatus.ACTIVE,
-                    "run": run.pk,
-                    "prefix": f"{period.year}-Q{period.quarter}-",
-                    "offset": period.last_number,
-                    "due_on": period.due_on,
-                    "now": timezone.now(),
-                },
-            )
-            inserted = cursor.fetchone()[0]
-        period.last_number += inserted
-        period.save(update_fields=["last_number"])
         first_issue = run.state != BillRun.State.ISSUED
         run.state = BillRun.State.ISSUED
         run.bill_count = Bill.objects.filter(run=run, kind=Bill.Kind.BILL).count()
         run.issued_at = run.issued_at or timezone.now()
         run.save(update_fields=["state", "bill_count", "issued_at"])
-        if first_issue or inserted:
+        if first_issue or inserted_total:
             audit_event_record(
                 actor=None,
                 action="billing.run_issued",
                 obj=run,
-                data={"inserted": inserted, "bills": run.bill_count},
+                data={"inserted": inserted_total, "bills": run.bill_count},
             )
     return run
+
+
+def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]:
+    """One ward's missing bills, numbered after the period's last number."""
+    # The run's lock first, then the period's: every issuer takes them in this order.
+    run = BillRun.objects.select_for_update().select_related("period").get(pk=run_id)
+    period = BillingPeriod.objects.select_for_update().get(pk=run.period_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ISSUE_SQL,
+            {
+                "year": period.year,
+                "quarter": period.quarter,
+                "active": HoldingStatus.ACTIVE,
+                "ward": ward_id,
+                "run": run.pk,
+                "prefix": f"{period.year}-Q{period.quarter}-",
+                "offset": period.last_number,
+                "due_on": period.due_on,
+                "now": timezone.now(),
+            },
+        )
+        inserted = cursor.fetchone()[0]
+    if inserted:
+        period.last_number += inserted
+        period.save(update_fields=["last_number"])
+    if run.state == BillRun.State.APPROVED:
+        run.state = BillRun.State.ISSUING
+    run.bill_count = Bill.objects.filter(run=run, kind=Bill.Kind.BILL).count()
+    run.save(update_fields=["state", "bill_count"])
+    return run, period, inserted
+
+
+def bill_run_progress(run: BillRun) -> int:
+    """Per cent of the run's holdings billed (while issuing; 100 when issued)."""
+    if run.state == BillRun.State.ISSUED:
+        return 100
+    if not run.holding_count:
+        return 0
+    return min(99, run.bill_count * 100 // run.holding_count)
 
 
 def bill_run_issue_queue(*, actor, run: BillRun) -> None:

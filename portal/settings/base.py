@@ -189,6 +189,9 @@ IMIS_IMPORT_MAX_ARCHIVE_MEMBERS = env_int("IMIS_IMPORT_MAX_ARCHIVE_MEMBERS", 50)
 IMIS_IMPORT_MAX_UNPACKED_BYTES = env_int("IMIS_IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
 # Tests only: hold an import's insert transaction open this long (a worker is killed in it).
 IMIS_IMPORT_COMMIT_DELAY_SECONDS = env_int("IMIS_IMPORT_COMMIT_DELAY_SECONDS", 0)
+# Tests only: a bill run holds its second ward's transaction open this long
+# (a test kills the worker in it).
+IMIS_BILLING_ISSUE_HOLD_SECONDS = env_int("IMIS_BILLING_ISSUE_HOLD_SECONDS", 0)
 
 # --- Cache: every alias keyed by schema (see tenants/checks.py) ------------
 REDIS_URL = env_str("IMIS_REDIS_URL", "redis://127.0.0.1:56379/0")
