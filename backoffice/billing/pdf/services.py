@@ -26,7 +26,7 @@ from tenants.audit.services import audit_event_record
 
 PRINT_ROLES = ("revenue_chief", "revenue_collector", "municipal_admin")
 REASON = "Holding tax bill issued by the municipality"
-BATCH_CHUNK = 200  # bills rendered per WeasyPrint document before the pages are joined
+BATCH_CHUNK = 500  # bills rendered per WeasyPrint document before the pages are joined
 
 
 def _content_version(head: rendering.Letterhead, loaded: signing.LoadedSigner) -> str:
