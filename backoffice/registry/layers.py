@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.registry import choices
 from backoffice.registry.models import (
+    Boundary,
     Building,
     BuildingHolding,
     Drain,
@@ -26,7 +27,7 @@ from backoffice.registry.views.access import MODULE, READERS
 from maps.cache import layer_changed
 from maps.registry import Attribute, Layer, Theme, layer_register
 
-LAYER_SLUGS = ("buildings", "roads", "drains", "waterbodies", "wards")
+LAYER_SLUGS = ("buildings", "roads", "drains", "waterbodies", "wards", "boundaries")
 
 _WARD_NUMBER = "(SELECT w.number FROM registry_ward w WHERE w.id = t.ward_id)"
 _HOLDING_CODES = (
@@ -283,7 +284,22 @@ WARDS = Layer(
     order=90,
 )
 
-for _layer in (BUILDINGS, ROADS, DRAINS, WATERBODIES, WARDS):
+BOUNDARY = Layer(
+    slug="boundaries",
+    title=_("Municipal boundary"),
+    roles=READERS,
+    model=Boundary,
+    geometry="outline",
+    geometry_type="polygon",
+    module=MODULE,
+    attributes=(Attribute("ward_count", _("wards"), type="integer"),),
+    style={"type": "line", "paint": {"line-color": "#343a40", "line-width": 3}},
+    min_zoom=0,
+    full_detail_zoom=12,
+    order=95,
+)
+
+for _layer in (BUILDINGS, ROADS, DRAINS, WATERBODIES, WARDS, BOUNDARY):
     layer_register(_layer)
 
 
@@ -298,7 +314,7 @@ _CHANGES = {
     Road: ("roads",),
     Drain: ("drains",),
     Waterbody: ("waterbodies",),
-    Ward: ("wards", "buildings"),  # buildings carry the ward number
+    Ward: ("wards", "boundaries", "buildings"),  # buildings carry the ward number
 }
 
 
@@ -308,7 +324,7 @@ IMPORT_KIND_LAYERS = {
     "roads": ("roads",),
     "drains": ("drains",),
     "waterbodies": ("waterbodies",),
-    "wards": ("wards", "buildings"),
+    "wards": ("wards", "boundaries", "buildings"),
     "holdings": ("buildings",),
 }
 

@@ -41,6 +41,20 @@ class Ward(models.Model):
         return f"{self.number:02d} {self.name_en}"
 
 
+class Boundary(models.Model):
+    """The municipality's outline: the union of its wards, a database view
+    (so importing or editing wards is all it takes to change it)."""
+
+    outline = models.MultiPolygonField(_("outline"), srid=4326)
+    ward_count = models.IntegerField(_("wards"))
+
+    class Meta:
+        managed = False
+        db_table = "registry_boundary"
+        verbose_name = _("municipal boundary")
+        verbose_name_plural = _("municipal boundaries")
+
+
 class Road(models.Model):
     code = models.CharField(_("road code"), max_length=30, unique=True)
     name_en = models.CharField(_("name (English)"), max_length=150, blank=True)

@@ -20,7 +20,7 @@ from tests.conftest import login, staff_user
 from tests.maps.helpers import cache_clear, decode, tile_of, tile_url
 
 STYLE_TYPES = {"polygon": {"fill", "line", "fill-extrusion"}, "line": {"line"}, "point": {"circle"}}
-REGISTRY = {"buildings", "roads", "drains", "waterbodies", "wards"}
+REGISTRY = {"buildings", "roads", "drains", "waterbodies", "wards", "boundaries"}
 FSM = {"containments", "treatment_plants"}
 
 

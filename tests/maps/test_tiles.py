@@ -121,3 +121,30 @@ def test_a_forged_session_cookie_is_sent_to_sign_in(client_a, tenant_a, sample_a
 
     client_a.cookies[settings.SESSION_COOKIE_NAME] = "x" * 32
     assert _get(client_a, "buildings", Z16).status_code == 302
+
+
+def test_the_boundary_layer_is_the_union_of_the_wards_and_follows_them(tenant_a, client_a):
+    """The municipal boundary is a view over the wards: importing or editing
+    wards is all it takes, and its tiles are retired with theirs."""
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+    from django_tenants.utils import schema_context
+
+    from backoffice.registry.models import Boundary, Ward
+    from maps.cache import layer_version
+
+    with schema_context(tenant_a.schema_name):
+        Ward.objects.create(
+            number=61, name_en="East", name_bn="পূর্ব",
+            boundary=MultiPolygon(Polygon.from_bbox((89.50, 22.80, 89.51, 22.81))),
+        )  # fmt: skip
+        before = layer_version("boundaries")
+        Ward.objects.create(
+            number=62, name_en="West", name_bn="পশ্চিম",
+            boundary=MultiPolygon(Polygon.from_bbox((89.51, 22.80, 89.52, 22.81))),
+        )  # fmt: skip
+        assert layer_version("boundaries") > before
+        boundary = Boundary.objects.get()
+        assert boundary.ward_count == Ward.objects.count()
+        outline = Ward.objects.filter(number__in=(61, 62))
+        for ward in outline:
+            assert boundary.outline.contains(ward.boundary.point_on_surface)
