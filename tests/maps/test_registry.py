@@ -21,6 +21,7 @@ from tests.maps.helpers import cache_clear, decode, tile_of, tile_url
 
 STYLE_TYPES = {"polygon": {"fill", "line", "fill-extrusion"}, "line": {"line"}, "point": {"circle"}}
 REGISTRY = {"buildings", "roads", "drains", "waterbodies", "wards", "boundaries"}
+REVENUE = {"tax_due"}
 FSM = {"containments", "treatment_plants"}
 
 
@@ -64,14 +65,14 @@ def test_layer_declarations_are_checked():
     ("role", "expected"),
     [
         ("communications_officer", set()),
-        ("revenue_collector", REGISTRY),
+        ("revenue_collector", REGISTRY | REVENUE),
         ("water_officer", REGISTRY),
         ("caretaker", REGISTRY | {"treatment_plants"}),
         ("service_provider", REGISTRY | FSM),
         ("viewer", REGISTRY | FSM),
         ("fsm_manager", REGISTRY | FSM),
         ("gis_officer", REGISTRY | FSM),
-        ("municipal_admin", REGISTRY | FSM),
+        ("municipal_admin", REGISTRY | FSM | REVENUE),
     ],
 )
 def test_layers_for_each_role(tenant_a, role, expected):
