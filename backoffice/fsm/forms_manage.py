@@ -2,7 +2,7 @@
 
 Fields come from the models (labels, limits and validators stay the
 model's); the views hand ``cleaned_data`` to the services in
-``backoffice.fsm.services``, which validate again and audit."""
+``backoffice.fsm.master_data``, which validate again and audit."""
 
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.fsm import services, workflow
+from backoffice.fsm import master_data, services, workflow
 from backoffice.fsm.models import (
     Containment,
     ContainmentType,
@@ -128,7 +128,7 @@ class LocationMixin:
 
 class ProviderForm(ModelFieldsForm):
     model = ServiceProvider
-    field_names = services.PROVIDER_FIELDS
+    field_names = master_data.PROVIDER_FIELDS
     wards = forms.ModelMultipleChoiceField(
         label=_("Wards served"),
         queryset=Ward.objects.none(),
@@ -179,12 +179,12 @@ class MemberForm(forms.Form):
 
 class EmployeeForm(ModelFieldsForm):
     model = Employee
-    field_names = services.EMPLOYEE_FIELDS
+    field_names = master_data.EMPLOYEE_FIELDS
 
 
 class VehicleForm(ModelFieldsForm):
     model = Vehicle
-    field_names = services.VEHICLE_FIELDS
+    field_names = master_data.VEHICLE_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -231,7 +231,7 @@ class PlantForm(LocationMixin, ModelFieldsForm):
 
 class EffluentTestForm(ModelFieldsForm):
     model = EffluentTest
-    field_names = services.EFFLUENT_FIELDS
+    field_names = master_data.EFFLUENT_FIELDS
 
     def clean_sampled_on(self):
         from backoffice.fsm.sla import municipality_today
@@ -297,7 +297,7 @@ def _bin_clean(raw: str) -> str:
 
 class ContainmentForm(LocationMixin, ModelFieldsForm):
     model = Containment
-    field_names = services.CONTAINMENT_FIELDS[:7] + services.CONTAINMENT_FIELDS[8:]
+    field_names = master_data.CONTAINMENT_FIELDS[:7] + master_data.CONTAINMENT_FIELDS[8:]
     buildings = forms.CharField(
         label=_("Buildings served (BINs)"),
         required=False,

@@ -123,3 +123,26 @@ def celery_worker_start() -> Server:
             return server
     server.stop()
     raise RuntimeError("the Celery worker did not answer within 60 s")
+
+
+def killable_worker_start(queue: str, log: Path, env_extra: dict[str, str]) -> subprocess.Popen:
+    """A solo Celery worker on ``queue`` in its own process group (a test
+    SIGKILLs the group in the middle of a task); ``env_extra`` holds the
+    setting that makes the task wait where it is to be killed."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "celery"), "-A", "portal", "worker", "-Q", queue,
+         "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "info"],
+        cwd=ROOT, env={**server_env(), **env_extra}, stdout=open(log, "wb"),  # noqa: SIM115
+        stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def wait_until(predicate, timeout: float, what: str):
+    """``predicate()``'s first truthy value within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")

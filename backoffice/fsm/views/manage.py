@@ -4,7 +4,7 @@ SLA hours and the fee table.
 
 Only the FSM manager and the municipal admin come here (the effluent
 standards: the municipal admin); every write goes through a service in
-``backoffice.fsm.services`` (validated and audited).  Nothing a job refers
+``backoffice.fsm.master_data`` (validated and audited).  Nothing a job refers
 to is deleted: its status is set to suspended or inactive instead."""
 
 from django.contrib import messages
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backoffice.fsm import fees, services, workflow
+from backoffice.fsm import fees, master_data, services, workflow
 from backoffice.fsm.forms_manage import (
     ContainmentForm,
     EffluentTestForm,
@@ -108,7 +108,7 @@ def provider_create(request):
     form = ProviderForm(_data(request))
 
     def save(form):
-        provider = services.provider_save(
+        provider = master_data.provider_save(
             actor=request.user, wards=form.cleaned_data["wards"], **form.model_data()
         )
         return reverse("fsm:manage_provider", args=[provider.pk])
@@ -130,7 +130,7 @@ def provider_edit(request, pk: int):
     form = ProviderForm(_data(request), instance=provider)
     if request.method == "POST" and form.is_valid():
         try:
-            services.provider_save(
+            master_data.provider_save(
                 actor=request.user,
                 provider=provider,
                 wards=form.cleaned_data["wards"],
@@ -189,7 +189,7 @@ def provider_member_add(request, pk: int):
 def provider_member_remove(request, pk: int, user_id: int):
     provider = get_or_404(ServiceProvider.objects.all(), pk=pk)
     get_or_404(ProviderMember.objects.all(), provider=provider, user_id=user_id)
-    services.provider_member_remove(actor=request.user, provider=provider, user_id=user_id)
+    master_data.provider_member_remove(actor=request.user, provider=provider, user_id=user_id)
     messages.success(request, _("The user no longer works for this provider."))
     return redirect("fsm:manage_provider", pk=provider.pk)
 
@@ -229,7 +229,7 @@ def employee_edit(request, pk: int, employee_pk: int | None = None):
         pk,
         model=Employee,
         form_class=EmployeeForm,
-        save_service=services.employee_save,
+        save_service=master_data.employee_save,
         pk=employee_pk,
     )
 
@@ -242,7 +242,7 @@ def vehicle_edit(request, pk: int, vehicle_pk: int | None = None):
         pk,
         model=Vehicle,
         form_class=VehicleForm,
-        save_service=services.vehicle_save,
+        save_service=master_data.vehicle_save,
         pk=vehicle_pk,
     )
 
@@ -263,7 +263,7 @@ def plant_edit(request, pk: int | None = None):
     form = PlantForm(_data(request), instance=plant)
 
     def save(form):
-        saved = services.plant_save(
+        saved = master_data.plant_save(
             actor=request.user,
             plant=plant,
             caretaker=form.cleaned_data["caretaker"],
@@ -291,7 +291,7 @@ def effluent_test_add(request, pk: int):
     form = EffluentTestForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            _test, failures = services.effluent_test_record(
+            _test, failures = master_data.effluent_test_record(
                 actor=request.user, plant=plant, **form.model_data()
             )
         except ValidationError as exc:
@@ -326,7 +326,7 @@ def standards_edit(request):
     if request.method == "POST" and form.is_valid():
         try:
             for parameter, (low, high) in form.limits().items():
-                services.effluent_standard_set(
+                master_data.effluent_standard_set(
                     actor=request.user, parameter=parameter, minimum=low, maximum=high
                 )
         except ValidationError as exc:
@@ -362,7 +362,7 @@ def containment_edit(request, code: str | None = None):
                 **data,
             )
         else:
-            saved = services.containment_update(
+            saved = master_data.containment_update(
                 actor=request.user,
                 containment=containment,
                 buildings=buildings,
@@ -470,6 +470,6 @@ def fee_slab_edit(request, pk: int | None = None):
 @require_POST
 def fee_slab_delete(request, pk: int):
     slab = get_or_404(FeeSlab.objects.all(), pk=pk)
-    services.fee_slab_delete(actor=request.user, slab=slab)
+    master_data.fee_slab_delete(actor=request.user, slab=slab)
     messages.success(request, _("Fee slab deleted. Jobs keep the fee they were given."))
     return redirect("fsm:manage_fees")

@@ -8,8 +8,6 @@ kill, manage.py for set-up, re-run and clean-up), in jashore."""
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ from backoffice.billing.services import bill_run_progress
 from backoffice.billing.tasks import bill_run_issue_task
 from tests.backoffice.billing.test_worker import _TEARDOWN
 from tests.support.cleanup import manage
-from tests.support.processes import ROOT, server_env
+from tests.support.processes import killable_worker_start, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db]
 
@@ -59,23 +57,7 @@ with schema_context("jashore"):
 
 
 def _worker(log: Path) -> subprocess.Popen:
-    env = {**server_env(), "IMIS_BILLING_ISSUE_HOLD_SECONDS": "120"}
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "portal", "worker", "-Q", QUEUE,
-         "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "info"],
-        cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return killable_worker_start(QUEUE, log, {"IMIS_BILLING_ISSUE_HOLD_SECONDS": "120"})
 
 
 def _issuer_in_transaction() -> int:
@@ -116,14 +98,16 @@ def test_a_killed_issue_keeps_finished_wards_and_the_rerun_bills_each_holding_on
                 run = BillRun.objects.get(pk=run_id)
             return run.bill_count == PER_WARD and _issuer_in_transaction()
 
-        _wait(first_ward_committed_second_held, 90, "ward 1 issued and ward 2 held open")
+        wait_until(first_ward_committed_second_held, 90, "ward 1 issued and ward 2 held open")
         with schema_context("jashore"):
             run = BillRun.objects.get(pk=run_id)
         assert run.state == BillRun.State.ISSUING
         assert bill_run_progress(run) == 100 * PER_WARD // (WARDS * PER_WARD)  # visible meanwhile
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and anything it started
         worker.wait(timeout=10)
-        _wait(lambda: not _issuer_in_transaction(), 30, "the killed worker's transaction to end")
+        wait_until(
+            lambda: not _issuer_in_transaction(), 30, "the killed worker's transaction to end"
+        )
 
         # Ward 1's bills stay; ward 2's were never committed.
         assert _numbers() == [f"2026-Q4-{i:06d}" for i in range(1, PER_WARD + 1)]

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
-from backoffice.fsm import services
+from backoffice.fsm import master_data, services
 from backoffice.fsm.models import ContainmentType, EffluentStandard
 from tenants.audit.models import AuditEvent
 from tests.backoffice.fsm.views.sample import fsm_sample
@@ -21,15 +21,15 @@ def world(tenant_a):
 def test_children_stay_with_their_provider(world):
     manager = world["manager"]
     with pytest.raises(ValidationError):
-        services.employee_save(
+        master_data.employee_save(
             actor=manager, provider=world["other_provider"], employee=world["crew"], name="X"
         )
     with pytest.raises(ValidationError):
-        services.vehicle_save(
+        master_data.vehicle_save(
             actor=manager, provider=world["other_provider"], vehicle=world["vehicle"], width_m=1
         )
     with pytest.raises(ValidationError):
-        services.provider_save(actor=manager, provider=world["provider"], code="nope")
+        master_data.provider_save(actor=manager, provider=world["provider"], code="nope")
     assert not AuditEvent.objects.filter(
         action__in=["fsm.employee.update", "fsm.vehicle.update", "fsm.provider.update"]
     ).exists()
@@ -37,10 +37,10 @@ def test_children_stay_with_their_provider(world):
 
 def test_member_remove_needs_a_member(world):
     with pytest.raises(ValidationError):
-        services.provider_member_remove(
+        master_data.provider_member_remove(
             actor=world["manager"], provider=world["other_provider"], user_id=world["manager"].pk
         )
-    services.provider_member_remove(
+    master_data.provider_member_remove(
         actor=world["manager"], provider=world["provider"], user_id=world["provider_user"].pk
     )
     assert services.provider_for_user(world["provider_user"]) is None
@@ -48,9 +48,9 @@ def test_member_remove_needs_a_member(world):
 
 def test_effluent_standard_guards(world):
     with pytest.raises(ValidationError):
-        services.effluent_standard_set(actor=world["manager"], parameter="lead")
+        master_data.effluent_standard_set(actor=world["manager"], parameter="lead")
     with pytest.raises(ValidationError):
-        services.effluent_standard_set(
+        master_data.effluent_standard_set(
             actor=world["manager"], parameter="ph", minimum=Decimal("9"), maximum=Decimal("6")
         )
     assert EffluentStandard.objects.get(parameter="ph").maximum == Decimal("9")
@@ -60,7 +60,7 @@ def test_containment_update_recomputes_next_due(world):
     containment = world["containment"]
     containment.refresh_from_db()  # the sample's jobs emptied it
     start = containment.last_emptied_on or containment.constructed_on
-    updated = services.containment_update(
+    updated = master_data.containment_update(
         actor=world["manager"],
         containment=containment,
         emptying_frequency_years=4,
@@ -70,4 +70,4 @@ def test_containment_update_recomputes_next_due(world):
     # buildings unchanged when not given
     assert list(updated.buildings.all()) == [world["building"]]
     with pytest.raises(ValidationError):
-        services.containment_update(actor=world["manager"], containment=containment, code="X")
+        master_data.containment_update(actor=world["manager"], containment=containment, code="X")

@@ -7,8 +7,6 @@ start and kill, and manage.py for set-up and clean-up), in jashore."""
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +19,7 @@ from backoffice.registry.models import Building
 from tests.backoffice.registry.importing.conftest import staging_tables_drop
 from tests.backoffice.registry.importing.files import building_row, dataset_write
 from tests.support.cleanup import manage
-from tests.support.processes import ROOT, server_env
+from tests.support.processes import killable_worker_start, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db]
 
@@ -78,23 +76,7 @@ def _stage_tables(job_id: int) -> list[str]:
 
 
 def _worker(log: Path) -> subprocess.Popen:
-    env = {**server_env(), "IMIS_IMPORT_COMMIT_DELAY_SECONDS": "120"}
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "celery"), "-A", "portal", "worker", "-Q", QUEUE,
-         "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "info"],
-        cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT,  # noqa: SIM115
-        start_new_session=True,
-    )  # fmt: skip
-
-
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return killable_worker_start(QUEUE, log, {"IMIS_IMPORT_COMMIT_DELAY_SECONDS": "120"})
 
 
 def test_a_killed_import_leaves_nothing_and_the_next_run_imports_once(tenant_b, tmp_path):
@@ -115,7 +97,7 @@ def test_a_killed_import_leaves_nothing_and_the_next_run_imports_once(tenant_b, 
             with schema_context("jashore"):
                 return ImportJob.objects.filter(pk=job_id, stage__contains="held open").exists()
 
-        _wait(held_open, 90, "the import to hold its insert transaction open")
+        wait_until(held_open, 90, "the import to hold its insert transaction open")
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and anything it started
         worker.wait(timeout=10)
 
@@ -128,7 +110,7 @@ def test_a_killed_import_leaves_nothing_and_the_next_run_imports_once(tenant_b, 
                 )
                 return cursor.fetchone()[0] == 0
 
-        _wait(backend_gone, 30, "the killed worker's transaction to end")
+        wait_until(backend_gone, 30, "the killed worker's transaction to end")
         with schema_context("jashore"):
             assert Building.objects.count() == 0  # its insert was never committed
             job = ImportJob.objects.get(pk=job_id)
