@@ -62,6 +62,7 @@ TENANT_APPS = [
     "backoffice.billing.pdf",
     "backoffice.notifications",
     "backoffice.payments",
+    "backoffice.water",
     "maps",
     "maps.viewer",
     "maps.exports",
