@@ -176,3 +176,63 @@ class Bill(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class Exemption(models.Model):
+    """A holding freed from the current charges of every bill whose period
+    overlaps ``starts_on``..``ends_on`` (open-ended while ``ends_on`` is
+    empty).  Arrears stay owed.  Granted and ended only through
+    ``billing.exemptions`` (revenue chief or municipal admin, audited); an
+    ended exemption keeps its row, with who ended it and when."""
+
+    class Reason(models.TextChoices):
+        RELIGIOUS = "religious", _("Religious institution")
+        EDUCATIONAL = "educational", _("Educational institution")
+        GOVERNMENT = "government", _("Government property")
+        FREEDOM_FIGHTER = "freedom_fighter", _("Freedom fighter")
+        POVERTY = "poverty", _("Poverty")
+        OTHER = "other", _("Other")
+
+    holding = models.ForeignKey(
+        Holding, on_delete=models.PROTECT, related_name="exemptions", verbose_name=_("holding")
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True, default="")
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    granted_at = models.DateTimeField(_("granted at"))
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("exemption")
+        verbose_name_plural = _("exemptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="billing_exemption_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["holding", "starts_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.holding} ({self.get_reason_display()})"
+
+    def overlaps(self, starts_on, ends_on) -> bool:
+        """Whether this exemption covers any day of ``starts_on``..``ends_on``."""
+        return self.starts_on <= ends_on and (self.ends_on is None or self.ends_on >= starts_on)

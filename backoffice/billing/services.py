@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.billing.calculation import Rates, quarterly_charges
+from backoffice.billing.exemptions import exemption_covers, exemptions_overlapping
 from backoffice.billing.models import Bill, BillingPeriod, BillRun, TaxRate
 from backoffice.registry.choices import HoldingStatus
 from backoffice.registry.models import Holding
@@ -36,25 +37,36 @@ def rates_of(rate: TaxRate) -> Rates:
 @transaction.atomic
 def bill_run_prepare(*, actor, period: BillingPeriod) -> BillRun:
     """Compute the review figures of ``period``'s run: current charges (without
-    arrears) by ward, and the exceptions a reviewer must look at."""
+    arrears) by ward, and the exceptions a reviewer must look at (holdings
+    exempted in the period are counted at zero and listed as "exempt")."""
     if BillRun.objects.filter(period=period).exists():
         raise ValidationError(_("This period already has a bill run."))
     rates = {r.holding_type: rates_of(r) for r in TaxRate.objects.all()}
+    exempted = set(
+        exemptions_overlapping(starts_on=period.starts_on, ends_on=period.ends_on).values_list(
+            "holding_id", flat=True
+        )
+    )
     by_ward: dict[str, dict] = {}
     exceptions: list[dict] = []
     total, count = Decimal("0.00"), 0
     holdings = (
         Holding.objects.filter(status=HoldingStatus.ACTIVE)
-        .values_list("code", "holding_type", "annual_value", "ward__number")
+        .values_list("pk", "code", "holding_type", "annual_value", "ward__number")
         .order_by("code")
     )
-    for code, holding_type, annual_value, ward in holdings.iterator():
+    for pk, code, holding_type, annual_value, ward in holdings.iterator():
         if holding_type not in rates:
             exceptions.append({"holding": code, "problem": "no_rate"})
             continue
-        if not annual_value:
+        exempt = pk in exempted
+        if exempt:
+            exceptions.append({"holding": code, "problem": "exempt"})
+        elif not annual_value:
             exceptions.append({"holding": code, "problem": "zero_annual_value"})
-        charges = quarterly_charges(annual_value=annual_value, rates=rates[holding_type])
+        charges = quarterly_charges(
+            annual_value=annual_value, rates=rates[holding_type], exempt=exempt
+        )
         ward_row = by_ward.setdefault(str(ward), {"count": 0, "total": Decimal("0.00")})
         ward_row["count"] += 1
         ward_row["total"] += charges.current
@@ -99,10 +111,17 @@ def bill_run_approve(*, actor, run: BillRun) -> BillRun:
 # last guard (ON CONFLICT DO NOTHING).  The arithmetic is calculation.py's,
 # rounding included (round(numeric, 2) is half-up on non-negative values).
 # Arrears: the total of the holding's latest issued bill of an earlier period
-# (payments do not exist yet; see issue 6).
+# (payments do not exist yet; see issue 6).  A holding with an exemption
+# (billing_exemption) overlapping the period gets zero current charges, like
+# an exempt holding type; its arrears and their surcharge stay.
 ISSUE_SQL = """
 WITH src AS (
     SELECT h.id AS holding_id, h.annual_value, r.*,
+           r.exempt OR EXISTS (
+               SELECT 1 FROM billing_exemption e
+               WHERE e.holding_id = h.id AND e.starts_on <= %(ends_on)s
+                 AND (e.ends_on IS NULL OR e.ends_on >= %(starts_on)s)
+           ) AS free,
            COALESCE(prev.total, 0) AS arrears,
            row_number() OVER (ORDER BY h.code) AS rn
     FROM registry_holding h
@@ -123,10 +142,10 @@ WITH src AS (
       )
 ), c AS (
     SELECT holding_id, annual_value, arrears, rn, rebate_pct, surcharge_pct,
-           round(CASE WHEN exempt THEN 0 ELSE annual_value * holding_tax_pct / 400 END, 2) AS ht,
-           round(CASE WHEN exempt THEN 0 ELSE annual_value * conservancy_pct / 400 END, 2) AS co,
-           round(CASE WHEN exempt THEN 0 ELSE annual_value * lighting_pct / 400 END, 2) AS li,
-           round(CASE WHEN exempt THEN 0 ELSE annual_value * water_pct / 400 END, 2) AS wa
+           round(CASE WHEN free THEN 0 ELSE annual_value * holding_tax_pct / 400 END, 2) AS ht,
+           round(CASE WHEN free THEN 0 ELSE annual_value * conservancy_pct / 400 END, 2) AS co,
+           round(CASE WHEN free THEN 0 ELSE annual_value * lighting_pct / 400 END, 2) AS li,
+           round(CASE WHEN free THEN 0 ELSE annual_value * water_pct / 400 END, 2) AS wa
     FROM src
 ), ins AS (
     INSERT INTO billing_bill (
@@ -215,6 +234,8 @@ def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]
                 "prefix": f"{period.year}-Q{period.quarter}-",
                 "offset": period.last_number,
                 "due_on": period.due_on,
+                "starts_on": period.starts_on,
+                "ends_on": period.ends_on,
                 "now": timezone.now(),
             },
         )
@@ -305,14 +326,18 @@ def bill_correct(*, actor, bill: Bill, reason: str, annual_value: Decimal | None
     arrears it carried; the old bill is marked cancelled, never edited."""
     if not user_has_role(actor, APPROVER_ROLES):
         raise PermissionDenied(_("Only the revenue chief corrects a bill."))
-    bill = Bill.objects.select_for_update().select_related("run", "holding").get(pk=bill.pk)
+    bill = Bill.objects.select_for_update().select_related("run__period", "holding").get(pk=bill.pk)
     if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
         raise ValidationError(_("Only an issued bill can be corrected."))
     rate = TaxRate.objects.filter(holding_type=bill.holding.holding_type).first()
     if rate is None:
         raise ValidationError(_("This holding type has no tax rate."))
     value = bill.holding.annual_value if annual_value is None else Decimal(annual_value)
-    charges = quarterly_charges(annual_value=value, rates=rates_of(rate), arrears=bill.arrears)
+    period = bill.run.period
+    exempt = exemption_covers(bill.holding_id, starts_on=period.starts_on, ends_on=period.ends_on)
+    charges = quarterly_charges(
+        annual_value=value, rates=rates_of(rate), arrears=bill.arrears, exempt=exempt
+    )
     number = _next_number(bill.run.period_id)
     Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
     correction = Bill(

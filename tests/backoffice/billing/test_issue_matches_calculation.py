@@ -1,7 +1,8 @@
 """The issue SQL repeats calculation.py's arithmetic; the two must agree to
 the paisa, rounding ties included, for current charges, arrears, surcharge
-and rebate."""
+and rebate, and on which holdings an exemption frees."""
 
+import datetime
 import random
 from decimal import Decimal
 
@@ -9,9 +10,11 @@ from django_tenants.utils import schema_context
 
 from backoffice.billing import services
 from backoffice.billing.calculation import quarterly_charges
+from backoffice.billing.exemptions import exemption_covers, exemption_grant
 from backoffice.billing.models import Bill, TaxRate
 from tests.backoffice.billing.test_services import approved_run
 from tests.backoffice.registry.factories import holding_make, wards_make
+from tests.conftest import staff_user
 
 
 def test_sql_and_python_agree(tenant_a):
@@ -31,8 +34,19 @@ def test_sql_and_python_agree(tenant_a):
         holding_make(None, code="01-003-0001-00", holding_type="religious")
         values = [Decimal("10.10"), Decimal("0.01"), Decimal("99999999.99"), Decimal("0")]
         values += [Decimal(rng.randrange(0, 10**9)) / 100 for _ in range(8)]
-        for i, value in enumerate(values):
+        holdings = [
             holding_make(None, code=f"01-002-{i:04d}-00", holding_type="mixed", annual_value=value)
+            for i, value in enumerate(values)
+        ]
+        chief = staff_user(tenant_a, "revenue_chief")
+        for holding, starts_on, ends_on in (
+            (holdings[2], datetime.date(2026, 9, 28), None),  # the last day of Q3 on
+            (holdings[5], datetime.date(2026, 1, 1), datetime.date(2026, 9, 30)),  # Q3 only
+            (holdings[6], datetime.date(2026, 10, 2), datetime.date(2026, 10, 2)),  # a Q4 day
+        ):
+            exemption_grant(
+                actor=chief, holding=holding, reason="other", starts_on=starts_on, ends_on=ends_on
+            )
         for quarter in (3, 4):  # the second run carries the first's totals as arrears
             run = approved_run(tenant_a, quarter=quarter)
             services.bill_run_issue(run_id=run.pk)
@@ -42,8 +56,15 @@ def test_sql_and_python_agree(tenant_a):
                     Bill.objects.filter(run__period__quarter=3).values_list("holding_id", "total")
                 )
             assert Bill.objects.filter(run=run).count() == len(values) + 1
+            period, freed = run.period, set()
             for bill in Bill.objects.filter(run=run).select_related("holding"):
+                free = exemption_covers(
+                    bill.holding_id, starts_on=period.starts_on, ends_on=period.ends_on
+                )
+                if free:
+                    freed.add(bill.holding_id)
                 expected = quarterly_charges(
+                    exempt=free,
                     annual_value=bill.holding.annual_value,
                     rates=services.rates_of(exempt if bill.holding.code[3:6] == "003" else rate),
                     arrears=arrears.get(bill.holding_id, Decimal("0")),
@@ -55,3 +76,4 @@ def test_sql_and_python_agree(tenant_a):
                     expected.rebate,
                     expected.total,
                 ), bill.holding.code
+            assert freed == {holdings[2].pk, holdings[5 if quarter == 3 else 6].pk}
