@@ -12,6 +12,12 @@ non-negative amounts is ROUND_HALF_UP):
   bill is paid by its due date, and is not part of ``total``;
 * ``total`` is the exact sum of the rounded lines, arrears and surcharge, so
   the printed lines always add up to the printed total.
+
+Arrears (:func:`owed`) are what is left of the holding's previous bill: its
+total less the valid payments credited to it, never negative, and nothing
+once it counts as paid (in full, or its total less the rebate by the due
+date: payments.selectors.bill_is_paid's rule).  The issue SQL computes the
+same from the payments table.
 """
 
 from dataclasses import dataclass
@@ -83,3 +89,12 @@ def quarterly_charges(
         rebate=rebate,
         total=current + arrears + surcharge,
     )
+
+
+def owed(*, total: Decimal, rebate: Decimal, paid: Decimal, paid_by_due_date: Decimal) -> Decimal:
+    """What is still owed on a bill after its due date: ``paid`` is what valid
+    payments credit to it, ``paid_by_due_date`` the part received by the end
+    of its due date."""
+    if total <= paid or (rebate > 0 and paid_by_due_date >= total - rebate):
+        return ZERO
+    return money(total - paid)

@@ -1,8 +1,14 @@
 """Reads for bill runs and bills (staff screens, the API and the public
 verification page build on these)."""
 
-from django.db.models import QuerySet
+import datetime
+from decimal import Decimal
 
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from backoffice.billing.calculation import ZERO, owed
 from backoffice.billing.models import Bill, BillRun
 
 
@@ -25,3 +31,57 @@ def bills_of_holding(code: str) -> QuerySet[Bill]:
         .filter(holding__code=code)
         .order_by("-run__period__year", "-run__period__quarter", "id")
     )
+
+
+def holding_latest_bill(holding) -> Bill | None:
+    """The holding's latest issued bill or correction (latest period, then
+    latest document): it carries what was still owed on the earlier ones."""
+    return (
+        Bill.objects.select_related("run__period")
+        .filter(holding=holding, status=Bill.Status.ISSUED)
+        .exclude(kind=Bill.Kind.CANCELLATION)
+        .order_by("-run__period__year", "-run__period__quarter", "-id")
+        .first()
+    )
+
+
+# payments_payment is the payments app's table (payments depends on billing,
+# so billing reads it by name rather than importing its models), as
+# services.ISSUE_SQL does for arrears.
+_PAID_SQL = """
+SELECT COALESCE(sum(amount), 0),
+       COALESCE(sum(amount) FILTER (
+           WHERE received_at < ((%(due_on)s::date + 1)::timestamp AT TIME ZONE %(tz)s)
+       ), 0)
+FROM payments_payment WHERE bill_id = %(bill)s AND status = 'valid'
+"""
+
+
+def bill_paid_sums(bill: Bill) -> tuple[Decimal, Decimal]:
+    """What valid payments credit to ``bill``: in all, and by the end of its
+    due date (on the municipality's clock)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PAID_SQL,
+            {"bill": bill.pk, "due_on": bill.due_on, "tz": timezone.get_current_timezone_name()},
+        )
+        paid, by_due_date = cursor.fetchone()
+    return paid, by_due_date
+
+
+def holding_balance(holding, *, on: datetime.date | None = None) -> Decimal:
+    """What ``holding`` owes on the day ``on`` (today by default): its latest
+    bill's outstanding amount, which includes the arrears of the earlier
+    ones.  Up to the due date the early-payment rebate is deducted; a bill
+    counts as settled under payments' rule (paid in full, or its total less
+    the rebate by the due date)."""
+    bill = holding_latest_bill(holding)
+    if bill is None:
+        return ZERO
+    on = on or timezone.localdate()
+    paid, by_due_date = bill_paid_sums(bill)
+    if on > bill.due_on:
+        return owed(total=bill.total, rebate=bill.rebate, paid=paid, paid_by_due_date=by_due_date)
+    if owed(total=bill.total, rebate=bill.rebate, paid=paid, paid_by_due_date=by_due_date) == 0:
+        return ZERO
+    return max(bill.total - bill.rebate - paid, ZERO)

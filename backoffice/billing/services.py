@@ -110,10 +110,18 @@ def bill_run_approve(*, actor, run: BillRun) -> BillRun:
 # bill in this run are skipped, and the unique (run, holding) constraint is the
 # last guard (ON CONFLICT DO NOTHING).  The arithmetic is calculation.py's,
 # rounding included (round(numeric, 2) is half-up on non-negative values).
-# Arrears: the total of the holding's latest issued bill of an earlier period
-# (payments do not exist yet; see issue 6).  A holding with an exemption
-# (billing_exemption) overlapping the period gets zero current charges, like
-# an exempt holding type; its arrears and their surcharge stay.
+# Arrears: what is still owed on the holding's latest issued bill of an
+# earlier period (which itself carried what was owed before it): its total
+# less the valid payments credited to it, never negative, and nothing if it
+# counts as paid under payments' rule (payments.selectors.bill_is_paid: paid
+# in full, or the total less the rebate paid by the due date, midnight on the
+# municipality's clock).  payments_payment is the payments app's table: it
+# depends on billing, so billing reads the table by name here instead of
+# importing its models (layering); test_arrears.py checks this SQL against
+# bill_is_paid / bill_paid_amount with real counter payments.  A holding
+# with an exemption (billing_exemption) overlapping the period gets zero
+# current charges, like an exempt holding type; its arrears and their
+# surcharge stay.
 ISSUE_SQL = """
 WITH src AS (
     SELECT h.id AS holding_id, h.annual_value, r.*,
@@ -122,12 +130,14 @@ WITH src AS (
                WHERE e.holding_id = h.id AND e.starts_on <= %(ends_on)s
                  AND (e.ends_on IS NULL OR e.ends_on >= %(starts_on)s)
            ) AS free,
-           COALESCE(prev.total, 0) AS arrears,
+           CASE WHEN prev.id IS NULL OR prev.total <= paid.amount
+                     OR (prev.rebate > 0 AND paid.by_due_date >= prev.total - prev.rebate)
+                THEN 0 ELSE prev.total - paid.amount END AS arrears,
            row_number() OVER (ORDER BY h.code) AS rn
     FROM registry_holding h
     JOIN billing_taxrate r ON r.holding_type = h.holding_type
     LEFT JOIN LATERAL (
-        SELECT b.total FROM billing_bill b
+        SELECT b.id, b.total, b.rebate, b.due_on FROM billing_bill b
         JOIN billing_billrun br ON br.id = b.run_id
         JOIN billing_billingperiod p ON p.id = br.period_id
         WHERE b.holding_id = h.id AND b.status = 'issued' AND b.kind <> 'cancellation'
@@ -135,6 +145,14 @@ WITH src AS (
         ORDER BY p.year DESC, p.quarter DESC, b.id DESC
         LIMIT 1
     ) prev ON true
+    LEFT JOIN LATERAL (
+        SELECT COALESCE(sum(pay.amount), 0) AS amount,
+               COALESCE(sum(pay.amount) FILTER (
+                   WHERE pay.received_at < ((prev.due_on + 1)::timestamp AT TIME ZONE %(tz)s)
+               ), 0) AS by_due_date
+        FROM payments_payment pay
+        WHERE pay.bill_id = prev.id AND pay.status = 'valid'
+    ) paid ON true
     WHERE h.status = %(active)s AND h.ward_id = %(ward)s
       AND NOT EXISTS (
           SELECT 1 FROM billing_bill x
@@ -237,6 +255,7 @@ def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]
                 "starts_on": period.starts_on,
                 "ends_on": period.ends_on,
                 "now": timezone.now(),
+                "tz": timezone.get_current_timezone_name(),
             },
         )
         inserted = cursor.fetchone()[0]
