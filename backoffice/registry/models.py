@@ -142,6 +142,9 @@ class Building(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The import that created the building (its history reads the import's
+    # one record).  No foreign key: the importer depends on the registry.
+    import_job = models.BigIntegerField(_("import job"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["bin"]
@@ -270,6 +273,8 @@ class ChangeRecord(models.Model):
         CREATE = "create", _("Created")
         UPDATE = "update", _("Changed")
         DELETE = "delete", _("Deleted")
+        # One record for every building a bulk import created (object_id is the job).
+        IMPORT = "import", _("Imported")
 
     model = models.CharField(max_length=30)
     object_id = models.BigIntegerField()

@@ -86,7 +86,14 @@ def holding_get(*, actor, code: str) -> Holding:
 
 
 def change_history(*, actor, instance) -> QuerySet[ChangeRecord]:
-    return ChangeRecord.objects.filter(model=instance._meta.model_name, object_id=instance.pk)
+    """The record's own changes, and the one record of the import that
+    created it (a building a bulk import wrote names its job)."""
+    model = instance._meta.model_name
+    own = Q(model=model, object_id=instance.pk) & ~Q(action=ChangeRecord.Action.IMPORT)
+    job = getattr(instance, "import_job", None)
+    if job is not None:
+        own |= Q(model=model, object_id=job, action=ChangeRecord.Action.IMPORT)
+    return ChangeRecord.objects.filter(own)
 
 
 def holding_events(*, actor, code: str) -> QuerySet[HoldingEvent]:

@@ -406,6 +406,18 @@ def _run(job: ImportJob, workdir: Path) -> None:
                 bin_digits=config.bin_digits,
             )
         )
+        if writers.records_rows_itself(spec):
+            _execute(
+                writers.import_record_sql(
+                    spec,
+                    schema=schema,
+                    job_id=job.pk,
+                    file_name=job.original_name,
+                    rows=imported,
+                    actor_id=actor_id,
+                    actor_username=job.actor_username,
+                )
+            )
         if rebuild:
             # Django's foreign keys are deferred; CREATE INDEX wants their
             # queued checks done first.
@@ -445,13 +457,27 @@ def _run(job: ImportJob, workdir: Path) -> None:
                 "file": job.original_name,
             },
         )
-    if rebuild:  # fresh statistics for the lists and the map, at once
-        _execute(
-            sql.SQL("ANALYZE {} ({})").format(
-                sql.Identifier(schema, spec.table),
-                sql.SQL(", ").join(map(sql.Identifier, writers.planned_columns(spec))),
-            )
+        if rebuild:  # fresh statistics for the lists and the map, right after
+            transaction.on_commit(lambda: _analyze_queue(spec.kind))
+
+
+def _analyze_queue(kind: str) -> None:
+    from backoffice.registry.importing.tasks import import_statistics_task
+
+    import_statistics_task.delay(kind)
+
+
+def import_statistics_refresh(*, kind: str) -> None:
+    """ANALYZE the columns the lists, joins and the map plan with, after a
+    bulk load (a task of its own: the import is done when its rows are
+    committed; autovacuum would get there too, a minute later)."""
+    spec = KINDS[kind]
+    _execute(
+        sql.SQL("ANALYZE {} ({})").format(
+            sql.Identifier(connection.schema_name, spec.table),
+            sql.SQL(", ").join(map(sql.Identifier, writers.planned_columns(spec))),
         )
+    )
 
 
 def _progress_in_transaction(job: ImportJob, stage: str) -> None:

@@ -23,6 +23,8 @@ RELATIONS = {
     "buildings": (gettext_lazy("Buildings"), None),  # recorded as BINs
     "owners": (gettext_lazy("Owners"), Owner),  # recorded as owner ids
 }
+# What an import's one record says besides the job (writers.import_record_sql).
+IMPORT_LABELS = {"file": gettext_lazy("File"), "rows": gettext_lazy("Rows imported")}
 HISTORY_PREVIEW = 10
 HISTORY_LIMIT = 200
 
@@ -127,7 +129,11 @@ def history_entries(records) -> list[Entry]:
                 )
                 continue
             model_field = _model_field(model, name) if model else None
-            label = capfirst(model_field.verbose_name) if model_field is not None else name
+            label = (
+                capfirst(model_field.verbose_name)
+                if model_field is not None
+                else IMPORT_LABELS.get(name, name)
+            )
             entry.changes.append(
                 Change(
                     label=str(label),

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from backoffice.registry import selectors
 from backoffice.registry.importing.models import ImportJob
 from backoffice.registry.importing.services import import_job_create, import_job_run
 from backoffice.registry.models import Building, ChangeRecord
@@ -46,12 +47,39 @@ def test_buildings_import_happy_path(registry_a, tmp_path, fmt):
     assert [b.ward.number for b in buildings] == [1, 1, 1, 2]
     assert buildings[0].house_number == "বাড়ি 0"
     assert buildings[0].bin == "KHU-0000001" or buildings[0].bin.startswith("KHU-")
-    history = ChangeRecord.objects.filter(model="building", action="create")
-    assert history.count() == 4
-    record = history.get(object_id=buildings[0].pk)
+    # One history record for the import; every building names its job and
+    # its history shows that record.
+    assert not ChangeRecord.objects.filter(model="building", action="create").exists()
+    record = ChangeRecord.objects.get(model="building", action="import")
+    assert record.object_id == job.pk
     assert record.actor_username == "gis_officer"
-    assert record.changes == {"import_job": [None, job.pk], "bin": [None, buildings[0].bin]}
+    assert record.changes == {
+        "import_job": [None, job.pk],
+        "file": [None, job.original_name],
+        "rows": [None, 4],
+    }
+    assert {b.import_job for b in buildings} == {job.pk}
+    history = list(selectors.change_history(actor=None, instance=buildings[0]))
+    assert history == [record]
     assert AuditEvent.objects.filter(action="registry.import", object_id=str(job.pk)).exists()
+
+
+def test_an_imported_buildings_history_is_its_import_then_its_own_changes(registry_a, tmp_path):
+    from backoffice.registry.services import building_update
+
+    job = _run(
+        registry_a, dataset_write(tmp_path, [building_row(1, 0), building_row(1, 1)], "gpkg")
+    )
+    assert job.status == ImportJob.Status.DONE, job.error
+    first, second = Building.objects.order_by("bin")
+    building_update(actor=staff_user(registry_a, "gis_officer"), building=first, floors=9)
+    history = list(selectors.change_history(actor=None, instance=first))
+    assert [r.action for r in history] == ["update", "import"]
+    # Another import's record whose job number is this building's id is not its history.
+    stray = ChangeRecord.objects.create(model="building", object_id=second.pk, action="import")
+    if second.pk != job.pk:
+        assert stray not in list(selectors.change_history(actor=None, instance=second))
+    assert [r.action for r in selectors.change_history(actor=None, instance=second)] == ["import"]
 
 
 def _problem_rows(existing_bin: str) -> list[tuple[dict, str | None]]:
@@ -204,7 +232,7 @@ def test_a_finished_job_run_again_does_nothing(registry_a, tmp_path):
     again = import_job_run(job_id=job.pk)
     assert again.status == ImportJob.Status.DONE
     assert Building.objects.count() == 1
-    assert ChangeRecord.objects.filter(model="building").count() == 1
+    assert ChangeRecord.objects.filter(model="building").count() == 1  # the import's one
 
 
 def test_only_allowed_roles_may_import_each_kind(registry_a, tmp_path):
@@ -268,7 +296,8 @@ def test_a_bulk_load_builds_the_indexes_and_foreign_keys_again(registry_a, tmp_p
     }
     assert _building_table_definition() == before
     assert [b.ward.number for b in Building.objects.order_by("bin")] == [1, 1, 1, 2]
-    assert ChangeRecord.objects.filter(model="building", action="create").count() == 4
+    assert ChangeRecord.objects.filter(model="building", action="import").count() == 1
+    assert Building.objects.filter(import_job=job.pk).count() == 4
 
 
 def test_a_job_that_keeps_killing_workers_is_abandoned(registry_a, tmp_path):
