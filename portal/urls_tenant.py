@@ -18,6 +18,7 @@ urlpatterns = [
     path("bills/", include((billing_pdf_urls.public_patterns, "bills"))),  # QR codes point here
     path("api/v1/bills/", include((billing_pdf_urls.api_patterns, "bills_api"))),
     path("staff/billing/print/", include((billing_pdf_urls.staff_patterns, "billing_pdf"))),
+    path("staff/billing/", include("backoffice.billing.urls")),
     path("staff/registry/", include("backoffice.registry.urls")),
     path("staff/fsm/reports/", include("backoffice.fsm.reports.urls")),
     path("staff/fsm/", include("backoffice.fsm.urls")),

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404
 from django.shortcuts import render
 
+from backoffice.billing.views.access import READERS as BILLING_READERS
 from backoffice.fsm.views.index import ANY_FSM_ROLE
 from backoffice.payments.views.staff import VIEW_ROLES as PAYMENT_VIEWERS
 from backoffice.registry.views.access import READERS as REGISTRY_READERS
@@ -42,6 +43,8 @@ def home(request):
             "registry": municipality.has_module("buildings")
             and user_has_role(request.user, REGISTRY_READERS),
             "fsm": municipality.has_module("fsm") and user_has_role(request.user, ANY_FSM_ROLE),
+            "billing": municipality.has_module("holdings")
+            and user_has_role(request.user, BILLING_READERS),
             "payments": municipality.has_module("payments")
             and user_has_role(request.user, PAYMENT_VIEWERS),
             "map": municipality.has_module("viewmap")

@@ -1,0 +1,120 @@
+"""The collection report: valid payments received in a date range, by day
+or month, ward and method (online / counter), with totals.
+
+Like dues.py this reads the payments table by name (``payments_payment``:
+``bill_id``, ``method``, ``amount``, ``status``, ``received_at``) because
+payments imports billing and not the other way; cancelled receipts are not
+collected money and are left out.  Days are the municipality's."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from backoffice.registry.exporting.services import ExportQuery
+
+GROUPINGS = ("day", "month")
+METHODS = ("online", "counter")
+ZERO = Decimal("0.00")
+
+_SQL = """
+SELECT (date_trunc(%(unit)s, pp.received_at AT TIME ZONE %(tz)s))::date AS period,
+       w.number AS ward, w.name_en AS ward_name_en, w.name_bn AS ward_name_bn,
+       pp.method, count(*) AS payments, sum(pp.amount) AS amount
+FROM payments_payment pp
+JOIN billing_bill b ON b.id = pp.bill_id
+JOIN registry_holding h ON h.id = b.holding_id
+JOIN registry_ward w ON w.id = h.ward_id
+WHERE pp.status = 'valid'
+  AND pp.received_at >= (%(start)s::timestamp AT TIME ZONE %(tz)s)
+  AND pp.received_at < (%(end)s::timestamp AT TIME ZONE %(tz)s)
+GROUP BY 1, w.number, w.name_en, w.name_bn, pp.method
+ORDER BY 1, w.number, pp.method
+"""
+COLUMNS = ("period", "ward", "ward_name_en", "ward_name_bn", "method", "payments", "amount")
+
+
+@dataclass
+class Figures:
+    payments: int = 0
+    online: Decimal = ZERO
+    counter: Decimal = ZERO
+
+    @property
+    def total(self) -> Decimal:
+        return self.online + self.counter
+
+    def add(self, method: str, count: int, amount: Decimal) -> None:
+        self.payments += count
+        if method == "online":
+            self.online += amount
+        else:
+            self.counter += amount
+
+
+@dataclass
+class ReportRow:
+    period: datetime.date
+    ward: int
+    ward_name_en: str
+    ward_name_bn: str
+    figures: Figures = field(default_factory=Figures)
+
+
+@dataclass
+class CollectionReport:
+    start: datetime.date
+    end: datetime.date
+    grouping: str
+    rows: list[ReportRow]
+    by_ward: list[ReportRow]  # period None: the whole range
+    total: Figures
+
+
+def _params(start: datetime.date, end: datetime.date, grouping: str) -> dict:
+    if grouping not in GROUPINGS:
+        raise ValueError(f"grouping must be one of {GROUPINGS}")
+    return {
+        "unit": grouping,
+        "tz": timezone.get_current_timezone_name(),
+        "start": datetime.datetime.combine(start, datetime.time()),
+        "end": datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time()),
+    }
+
+
+def collection_report(
+    *, start: datetime.date, end: datetime.date, grouping: str = "day"
+) -> CollectionReport:
+    """One grouped statement; rows are (period, ward) with online and
+    counter amounts side by side."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL, _params(start, end, grouping))
+        raw = cursor.fetchall()
+    rows: dict[tuple, ReportRow] = {}
+    wards: dict[int, ReportRow] = {}
+    total = Figures()
+    for period, ward, name_en, name_bn, method, count, amount in raw:
+        row = rows.setdefault((period, ward), ReportRow(period, ward, name_en, name_bn))
+        row.figures.add(method, count, amount)
+        ward_row = wards.setdefault(ward, ReportRow(None, ward, name_en, name_bn))
+        ward_row.figures.add(method, count, amount)
+        total.add(method, count, amount)
+    return CollectionReport(
+        start=start,
+        end=end,
+        grouping=grouping,
+        rows=list(rows.values()),
+        by_ward=[wards[number] for number in sorted(wards)],
+        total=total,
+    )
+
+
+def collection_export_query(
+    *, start: datetime.date, end: datetime.date, grouping: str = "day"
+) -> ExportQuery:
+    """The report's grouped rows (one per period, ward and method) for the
+    registry's CSV / Excel writers."""
+    statement = connection.ops.compose_sql(_SQL, _params(start, end, grouping))
+    return ExportQuery("collection", COLUMNS, statement, False)
