@@ -100,6 +100,7 @@ class BillRun(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,  # the synthetic generator prepares runs on its own
         related_name="+",
         verbose_name=_("prepared by"),
     )

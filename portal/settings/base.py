@@ -256,8 +256,12 @@ IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
 # dotted path: modules add their synthetic data (containments, connections...).
 IMIS_SYNTHETIC_STEPS: list[str] = [
     "backoffice.fsm.synthetic.fsm_step",
+    "backoffice.billing.synthetic.billing_step",  # a year of bill runs and payments
     "maps.synthetic.tiles_retire_step",  # last: COPY bypasses the tile-cache signals
 ]
+# Billing's synthetic step pays a share of each run's bills through this
+# (payments depends on billing, so billing reaches it by path); "" for none.
+IMIS_SYNTHETIC_BILL_PAYMENTS = "backoffice.payments.synthetic.bill_payments_make"
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
 from portal.settings.payments import *  # noqa: E402,F403  (integration module)
