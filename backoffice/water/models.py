@@ -286,6 +286,7 @@ class WaterBillRun(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("prepared by"),
     )

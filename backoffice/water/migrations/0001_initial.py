@@ -189,7 +189,7 @@ class Migration(migrations.Migration):
                 ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='issued at')),
                 ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
                 ('period', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='run', to='water.waterbillingperiod', verbose_name='period')),
-                ('prepared_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='prepared by')),
+                ('prepared_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='prepared by')),
             ],
             options={
                 'verbose_name': 'water bill run',

@@ -1,0 +1,409 @@
+"""Monthly water bill runs, with holding tax's guarantees (see
+backoffice/billing/services.py): prepare (review figures and exceptions;
+again while still prepared), approve (revenue chief only), issue (a
+set-based INSERT ... SELECT per ward in a worker, idempotent), cancel an
+issued bill with a new document."""
+
+import time
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.water.models import (
+    Connection,
+    Meter,
+    Reading,
+    TariffCategory,
+    WaterBill,
+    WaterBillingPeriod,
+    WaterBillRun,
+)
+from backoffice.water.services import OFFICE, tariff_of
+from backoffice.water.tariffs import monthly_charges
+from tenants.audit.services import audit_event_record
+from tenants.permissions import user_has_role
+
+APPROVER_ROLES = ("revenue_chief",)
+PREPARER_ROLES = (*OFFICE, "revenue_chief")
+
+
+def billable_connections(period: WaterBillingPeriod):
+    return Connection.objects.filter(
+        status=Connection.Status.ACTIVE, connected_on__lte=period.ends_on
+    )
+
+
+def period_consumption(period: WaterBillingPeriod) -> dict[int, Decimal]:
+    """Accepted use per connection in ``period`` (the sum over its meters)."""
+    rows = (
+        Reading.objects.filter(period=period, status=Reading.Status.ACCEPTED)
+        .values("meter__connection_id")
+        .annotate(m3=Sum("consumption"))
+    )
+    return {r["meter__connection_id"]: r["m3"] for r in rows}
+
+
+def _readings_changed_since(period: WaterBillingPeriod, when) -> bool:
+    return (
+        Reading.objects.filter(period=period)
+        .filter(Q(created_at__gt=when) | Q(reviewed_at__gt=when))
+        .exists()
+    )
+
+
+@transaction.atomic
+def water_run_prepare(*, actor, period: WaterBillingPeriod) -> WaterBillRun:
+    """Compute (or, while the run is still prepared, recompute) the review
+    figures of ``period``'s run: current charges by ward (arrears left out)
+    and the exceptions a reviewer must look at."""
+    if actor is not None and not user_has_role(actor, PREPARER_ROLES):
+        raise PermissionDenied(_("Only the water supply office prepares a water bill run."))
+    WaterBillingPeriod.objects.select_for_update().get(pk=period.pk)
+    run = WaterBillRun.objects.filter(period=period).first()
+    if run is not None and run.state != WaterBillRun.State.PREPARED:
+        raise ValidationError(_("This period's water bill run is already approved."))
+    tariffs = {c.pk: tariff_of(c) for c in TariffCategory.objects.prefetch_related("slabs")}
+    used = period_consumption(period)
+    read = set(
+        Reading.objects.filter(period=period)
+        .exclude(status=Reading.Status.REJECTED)
+        .values_list("meter__connection_id", flat=True)
+    )
+    flagged = set(
+        Reading.objects.filter(period=period, status=Reading.Status.FLAGGED).values_list(
+            "meter__connection_id", flat=True
+        )
+    )
+    with_meter = set(Meter.objects.filter(active=True).values_list("connection_id", flat=True))
+    by_ward: dict[str, dict] = {}
+    exceptions: list[dict] = []
+    total, m3, count = Decimal("0.00"), Decimal("0.000"), 0
+    rows = (
+        billable_connections(period)
+        .values_list("pk", "number", "metered", "category_id", "holding__ward__number")
+        .order_by("number")
+    )
+    for pk, number, metered, category_id, ward in rows.iterator():
+        tariff = tariffs[category_id]
+        if metered:
+            if pk not in with_meter:
+                exceptions.append({"connection": number, "problem": "no_meter"})
+            elif pk in flagged:
+                exceptions.append({"connection": number, "problem": "flagged_reading"})
+            elif pk not in read:
+                exceptions.append({"connection": number, "problem": "missing_reading"})
+            if not tariff.slabs:
+                exceptions.append({"connection": number, "problem": "no_slabs"})
+        use = used.get(pk, Decimal(0)) if metered else Decimal(0)
+        charges = monthly_charges(tariff=tariff, metered=metered, consumption=use)
+        row = by_ward.setdefault(
+            str(ward), {"count": 0, "total": Decimal("0.00"), "m3": Decimal("0.000")}
+        )
+        row["count"] += 1
+        row["total"] += charges.current
+        row["m3"] += charges.consumption
+        total += charges.current
+        m3 += charges.consumption
+        count += 1
+    fields = {
+        "totals_by_ward": {
+            k: {"count": v["count"], "total": str(v["total"]), "m3": str(v["m3"])}
+            for k, v in sorted(by_ward.items(), key=lambda kv: int(kv[0]))
+        },
+        "total": total,
+        "consumption": m3,
+        "connection_count": count,
+        "exceptions": exceptions,
+        "prepared_by": actor,
+        "prepared_at": timezone.now(),
+    }
+    if run is None:
+        run = WaterBillRun(period=period, **fields)
+    else:
+        for name, value in fields.items():
+            setattr(run, name, value)
+    run.full_clean()
+    run.save()
+    audit_event_record(
+        actor=actor,
+        action="water.run_prepared",
+        obj=run,
+        data={"period": str(period), "connections": count, "total": str(total)},
+    )
+    return run
+
+
+@transaction.atomic
+def water_run_approve(*, actor, run: WaterBillRun) -> WaterBillRun:
+    if not user_has_role(actor, APPROVER_ROLES):
+        raise PermissionDenied(_("Only the revenue chief approves a water bill run."))
+    run = WaterBillRun.objects.select_for_update().select_related("period").get(pk=run.pk)
+    if run.state != WaterBillRun.State.PREPARED:
+        raise ValidationError(_("Only a prepared water bill run can be approved."))
+    if Reading.objects.filter(period=run.period, status=Reading.Status.FLAGGED).exists():
+        raise ValidationError(
+            _("Some of this period's readings are still flagged: review them and prepare again.")
+        )
+    if _readings_changed_since(run.period, run.prepared_at):
+        raise ValidationError(
+            _("Readings changed after the run was prepared: prepare it again before approving.")
+        )
+    run.state, run.approved_by, run.approved_at = (
+        WaterBillRun.State.APPROVED,
+        actor,
+        timezone.now(),
+    )
+    run.save(update_fields=["state", "approved_by", "approved_at"])
+    audit_event_record(actor=actor, action="water.run_approved", obj=run)
+    return run
+
+
+# One statement writes every missing bill of one ward of the run.  Numbers
+# continue from the period's last_number (its row is locked by the caller)
+# in connection number order, so they are consecutive without gaps;
+# connections that already have a bill in this run are skipped, and the
+# unique (run, connection) constraint is the last guard (ON CONFLICT DO
+# NOTHING).  The arithmetic is tariffs.py's, rounding and line layout
+# included.  Use: accepted readings of the period on any of the
+# connection's meters.  Arrears: the total of the connection's latest issued
+# water bill of an earlier period (payments for water bills do not exist yet).
+ISSUE_SQL = """
+WITH src AS (
+    SELECT c.id AS connection_id, c.metered, c.category_id, cat.code AS category,
+           cat.minimum_charge, cat.meter_rent, cat.flat_rate,
+           (CASE WHEN c.metered THEN COALESCE((
+               SELECT sum(r.consumption) FROM water_reading r
+               JOIN water_meter m ON m.id = r.meter_id
+               WHERE m.connection_id = c.id AND r.period_id = %(period)s
+                 AND r.status = 'accepted'
+           ), 0) ELSE 0 END)::numeric(12, 3) AS consumption,
+           COALESCE(prev.total, 0) AS arrears,
+           row_number() OVER (ORDER BY c.number) AS rn
+    FROM water_connection c
+    JOIN registry_holding h ON h.id = c.holding_id
+    JOIN water_tariffcategory cat ON cat.id = c.category_id
+    LEFT JOIN LATERAL (
+        SELECT b.total FROM water_waterbill b
+        JOIN water_waterbillrun br ON br.id = b.run_id
+        JOIN water_waterbillingperiod p ON p.id = br.period_id
+        WHERE b.connection_id = c.id AND b.status = 'issued' AND b.kind <> 'cancellation'
+          AND (p.year, p.month) < (%(year)s, %(month)s)
+        ORDER BY p.year DESC, p.month DESC, b.id DESC
+        LIMIT 1
+    ) prev ON true
+    WHERE c.status = 'active' AND c.connected_on <= %(ends_on)s AND h.ward_id = %(ward)s
+      AND NOT EXISTS (
+          SELECT 1 FROM water_waterbill x
+          WHERE x.run_id = %(run)s AND x.connection_id = c.id AND x.kind = 'bill'
+      )
+), slabs AS (
+    SELECT s.category_id, s.rate,
+           COALESCE(lag(s.upto_m3) OVER w, 0) AS lower,
+           CASE WHEN lead(s.id) OVER w IS NULL THEN NULL ELSE s.upto_m3 END AS upper,
+           row_number() OVER w AS pos
+    FROM water_tariffslab s
+    WHERE s.category_id IN (SELECT category_id FROM src)
+    WINDOW w AS (PARTITION BY s.category_id ORDER BY s.upto_m3 NULLS LAST)
+), slab_lines AS (
+    SELECT src.connection_id, sl.pos, sl.lower, sl.upper, sl.rate,
+           LEAST(src.consumption, COALESCE(sl.upper, src.consumption)) - sl.lower AS qty
+    FROM src JOIN slabs sl ON sl.category_id = src.category_id
+    WHERE src.metered
+), priced AS (
+    SELECT connection_id,
+           jsonb_agg(jsonb_build_object(
+               'code', 'slab',
+               'from', lower::numeric(12, 3)::text,
+               'to', upper::numeric(12, 3)::text,
+               'm3', qty::numeric(12, 3)::text,
+               'rate', rate::numeric(12, 2)::text,
+               'amount', round(qty * rate, 2)::text
+           ) ORDER BY pos) AS lines,
+           sum(round(qty * rate, 2)) AS charge
+    FROM slab_lines
+    WHERE qty > 0
+    GROUP BY connection_id
+), c AS (
+    SELECT src.*, COALESCE(p.lines, '[]'::jsonb) AS slab_json, COALESCE(p.charge, 0) AS charge
+    FROM src LEFT JOIN priced p ON p.connection_id = src.connection_id
+), b AS (
+    SELECT c.*,
+           CASE WHEN NOT metered THEN jsonb_build_array(jsonb_build_object(
+                    'code', 'flat', 'amount', flat_rate::numeric(12, 2)::text))
+                ELSE slab_json
+                     || CASE WHEN charge < minimum_charge THEN jsonb_build_array(
+                            jsonb_build_object('code', 'minimum', 'amount',
+                                               (minimum_charge - charge)::numeric(12, 2)::text))
+                        ELSE '[]'::jsonb END
+                     || CASE WHEN meter_rent > 0 THEN jsonb_build_array(
+                            jsonb_build_object('code', 'meter_rent', 'amount',
+                                               meter_rent::numeric(12, 2)::text))
+                        ELSE '[]'::jsonb END
+           END AS bill_lines,
+           CASE WHEN metered THEN GREATEST(charge, minimum_charge) + meter_rent
+                ELSE flat_rate END AS current,
+           CASE WHEN metered THEN meter_rent ELSE 0 END AS rent
+    FROM c
+), ins AS (
+    INSERT INTO water_waterbill (
+        run_id, connection_id, number, kind, category, metered, consumption, lines,
+        meter_rent, arrears, total, due_on, status, issued_at
+    )
+    SELECT %(run)s, connection_id,
+           %(prefix)s || lpad((%(offset)s + rn)::text, 6, '0'),
+           'bill', category, metered, consumption, bill_lines, rent, arrears,
+           current + arrears, %(due_on)s, 'issued', %(now)s
+    FROM b
+    ORDER BY rn
+    ON CONFLICT (run_id, connection_id) WHERE kind = 'bill' DO NOTHING
+    RETURNING 1
+)
+SELECT count(*) FROM ins
+"""
+
+
+def water_run_issue(*, run_id: int) -> WaterBillRun:
+    """Issue every missing bill of an approved run, one ward per transaction
+    (its bills, the period's last number and the run's count commit
+    together, so progress shows while it runs).  Safe to call again, also
+    after a worker was killed in the middle: a ward's transaction committed
+    all its bills or none, existing bills are kept (unique per run and
+    connection), none is doubled, numbering goes on from the period's last
+    number without a gap.  Two workers on one run take turns on its row lock."""
+    run = WaterBillRun.objects.select_related("period").get(pk=run_id)
+    if run.state == WaterBillRun.State.PREPARED:
+        raise ValidationError(_("A water bill run must be approved before it is issued."))
+    ward_ids = list(
+        billable_connections(run.period)
+        .order_by("holding__ward__number")
+        .values_list("holding__ward_id", flat=True)
+        .distinct()
+    )
+    # Tests only (the same setting as holding-tax runs): the second ward waits.
+    hold = getattr(settings, "IMIS_BILLING_ISSUE_HOLD_SECONDS", 0)
+    inserted_total = 0
+    for index, ward_id in enumerate(ward_ids):
+        with transaction.atomic():
+            inserted_total += _issue_ward(run_id, ward_id)
+            if hold and index == 1:  # tests only: a worker is killed in here
+                time.sleep(hold)
+    with transaction.atomic():
+        run = WaterBillRun.objects.select_for_update().select_related("period").get(pk=run_id)
+        first_issue = run.state != WaterBillRun.State.ISSUED
+        run.state = WaterBillRun.State.ISSUED
+        run.bill_count = WaterBill.objects.filter(run=run, kind=WaterBill.Kind.BILL).count()
+        run.issued_at = run.issued_at or timezone.now()
+        run.save(update_fields=["state", "bill_count", "issued_at"])
+        if first_issue or inserted_total:
+            audit_event_record(
+                actor=None,
+                action="water.run_issued",
+                obj=run,
+                data={"inserted": inserted_total, "bills": run.bill_count},
+            )
+    return run
+
+
+def _issue_ward(run_id: int, ward_id: int) -> int:
+    """One ward's missing bills, numbered after the period's last number."""
+    # The run's lock first, then the period's: every issuer takes them in this order.
+    run = WaterBillRun.objects.select_for_update().get(pk=run_id)
+    period = WaterBillingPeriod.objects.select_for_update().get(pk=run.period_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ISSUE_SQL,
+            {
+                "period": period.pk,
+                "year": period.year,
+                "month": period.month,
+                "ends_on": period.ends_on,
+                "ward": ward_id,
+                "run": run.pk,
+                "prefix": period.number_prefix,
+                "offset": period.last_number,
+                "due_on": period.due_on,
+                "now": timezone.now(),
+            },
+        )
+        inserted = cursor.fetchone()[0]
+    if inserted:
+        period.last_number += inserted
+        period.save(update_fields=["last_number"])
+    if run.state == WaterBillRun.State.APPROVED:
+        run.state = WaterBillRun.State.ISSUING
+    run.bill_count = WaterBill.objects.filter(run=run, kind=WaterBill.Kind.BILL).count()
+    run.save(update_fields=["state", "bill_count"])
+    return inserted
+
+
+def water_run_progress(run: WaterBillRun) -> int:
+    """Per cent of the run's connections billed (100 once issued)."""
+    if run.state == WaterBillRun.State.ISSUED:
+        return 100
+    if not run.connection_count:
+        return 0
+    return min(99, run.bill_count * 100 // run.connection_count)
+
+
+def water_run_issue_queue(*, actor, run: WaterBillRun) -> None:
+    """Send an approved run to the worker once the caller's transaction commits."""
+    from backoffice.water.tasks import water_run_issue_task
+
+    if not user_has_role(actor, PREPARER_ROLES):
+        raise PermissionDenied(_("Only the water supply office or the revenue chief issues bills."))
+    if run.state == WaterBillRun.State.PREPARED:
+        raise ValidationError(_("A water bill run must be approved before it is issued."))
+    audit_event_record(actor=actor, action="water.run_issue_queued", obj=run)
+    transaction.on_commit(lambda: water_run_issue_task.delay(run.pk))
+
+
+@transaction.atomic
+def water_bill_cancel(*, actor, bill: WaterBill, reason: str) -> WaterBill:
+    """Cancel an issued water bill with a new cancellation document (numbered
+    in the same period sequence); the old bill's status is the only field
+    that changes."""
+    if not user_has_role(actor, APPROVER_ROLES):
+        raise PermissionDenied(_("Only the revenue chief cancels a bill."))
+    bill = WaterBill.objects.select_for_update().select_related("run").get(pk=bill.pk)
+    if bill.status != WaterBill.Status.ISSUED or bill.kind == WaterBill.Kind.CANCELLATION:
+        raise ValidationError(_("Only an issued bill can be cancelled."))
+    period = WaterBillingPeriod.objects.select_for_update().get(pk=bill.run.period_id)
+    period.last_number += 1
+    period.save(update_fields=["last_number"])
+    WaterBill.objects.filter(pk=bill.pk).update(status=WaterBill.Status.CANCELLED)
+    negate = [{**x, "amount": str(-Decimal(x["amount"]))} for x in bill.lines]
+    cancellation = WaterBill.objects.create(
+        run=bill.run,
+        connection_id=bill.connection_id,
+        number=f"{period.number_prefix}{period.last_number:06d}",
+        kind=WaterBill.Kind.CANCELLATION,
+        replaces=bill,
+        category=bill.category,
+        metered=bill.metered,
+        consumption=-bill.consumption,
+        lines=negate,
+        meter_rent=-bill.meter_rent,
+        arrears=-bill.arrears,
+        total=-bill.total,
+        due_on=bill.due_on,
+        issued_at=timezone.now(),
+    )
+    audit_event_record(
+        actor=actor,
+        action="water.bill_cancelled",
+        obj=bill,
+        data={"cancellation": cancellation.number, "reason": reason},
+    )
+    return cancellation
+
+
+def run_summary(run: WaterBillRun) -> dict:
+    """Issued bills' figures (for the run page)."""
+    return WaterBill.objects.filter(run=run, kind=WaterBill.Kind.BILL).aggregate(
+        bills=Count("id"), total=Sum("total"), m3=Sum("consumption"), last=Max("number")
+    )
