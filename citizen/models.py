@@ -48,6 +48,7 @@ class OneTimeCode(models.Model):
     class Purpose(models.TextChoices):
         FSM_APPLY = "fsm_apply", _("Apply for emptying")
         FSM_TRACK = "fsm_track", _("Track an emptying application")
+        BILL_OWNER = "bill_owner", _("See a holding's owner copy and receipts")
 
     phone = models.CharField(_("phone"), max_length=14)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)

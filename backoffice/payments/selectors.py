@@ -103,3 +103,11 @@ def bill_payment_status(bill: Bill):
     paid = bill_is_paid(bill)
     paid_on = timezone.localdate(figures["last"]) if paid and figures["last"] else None
     return PaymentStatus(paid=paid, paid_amount=paid_amount, paid_on=paid_on)
+
+
+def payments_of_bills(bill_ids: list[int]) -> dict[int, list[Payment]]:
+    """Each bill's receipts (valid and cancelled), oldest first: one query."""
+    found: dict[int, list[Payment]] = {}
+    for payment in Payment.objects.filter(bill_id__in=bill_ids).order_by("received_at", "id"):
+        found.setdefault(payment.bill_id, []).append(payment)
+    return found
