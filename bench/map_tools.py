@@ -15,7 +15,8 @@ information.
 Baselines, same run: hand-written PostGIS queries on a plain psycopg
 connection giving the same answer (buffer: the count, the ids of the first
 page and the GeoJSON of the highlighted features, and the outline; summary:
-the GROUP BY), and ``ogr2ogr`` of the same selection straight from the
+the GROUP BY; buildings by ward also count their holdings through the link
+table, per ward), and ``ogr2ogr`` of the same selection straight from the
 database (export).  Both sides run with JIT off, as the endpoints do: the
 PostGIS set-returning functions make the planner expect millions of rows
 and JIT then compiles for about a second (measured here) to save nothing;
@@ -74,10 +75,15 @@ SELECT (SELECT count(*) FROM hits),
  (SELECT ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(ST_Union(ST_Buffer(
    ST_Transform(s.{source_geom}, 32645), %(d)s, 'quad_segs=4')), 1), 4326), 6)
   FROM {source_table} s {source_where})"""
+# Buildings, households, population and holdings (links counted per ward).
 SUMMARY_WARD = """
-SELECT w.number, count(*), sum(b.households), sum(b.population)
-FROM registry_building b JOIN registry_ward w ON w.id = b.ward_id
-WHERE b.status <> 'demolished' GROUP BY w.number ORDER BY w.number"""
+WITH b AS (SELECT ward_id, count(*) AS n, sum(households) AS hh, sum(population) AS pop
+  FROM registry_building WHERE status <> 'demolished' GROUP BY ward_id),
+h AS (SELECT b.ward_id, count(*) AS n FROM registry_buildingholding bh
+  JOIN registry_building b ON b.id = bh.building_id WHERE b.status <> 'demolished'
+  GROUP BY b.ward_id)
+SELECT w.number, b.n, b.hh, b.pop, COALESCE(h.n, 0) FROM b JOIN registry_ward w ON w.id = b.ward_id
+LEFT JOIN h ON h.ward_id = b.ward_id ORDER BY w.number"""
 SUMMARY_AREA = """
 WITH area AS MATERIALIZED (SELECT unnest(ARRAY(SELECT ST_Subdivide(
   ST_GeomFromGeoJSON(%(area)s), 64))) AS g),
@@ -250,6 +256,11 @@ def _measure() -> None:
             say(f"{label}: {response['count']:,} features")
         elif len(response["rows"]) != len(raw):
             raise RuntimeError(f"{label}: endpoint {len(response['rows'])} rows != raw {len(raw)}")
+        elif "holding_count" in response["total"]:
+            holdings = sum(row[-1] for row in raw)
+            if response["total"]["holding_count"] != holdings:
+                raise RuntimeError(f"{label}: holdings {response['total']} != raw {holdings}")
+            say(f"{label}: {response['total']['holding_count']:,} holdings")
         ours, base = _alternate(
             lambda path=path, data=data: _post(client, path, data),
             lambda raw_sql=raw_sql, params=params: conn.execute(raw_sql, params).fetchall(),

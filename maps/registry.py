@@ -6,7 +6,10 @@ primary key), which roles may see it, which attributes each audience sees,
 how it is drawn (MapLibre style, thematic styles, zoom range), where a
 feature's page is, and which fields the find and summarise tools use.
 Attribute expressions are SQL written by the domain (trusted code, never
-user input) over the table alias ``t``."""
+user input) over the table alias ``t``.  ``{today}`` in an attribute or in
+a layer's ``where`` stands for the municipality's date (its own clock,
+:func:`tenants.clock.municipality_today`); such a layer sets ``daily`` so
+its cached tiles are kept per day."""
 
 import hashlib
 from collections.abc import Iterable
@@ -14,13 +17,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.utils import timezone
+from psycopg import sql
 
+from tenants.clock import municipality_today
 from tenants.permissions import user_roles
 
 _LAYERS: dict[str, "Layer"] = {}
 
 ATTRIBUTE_TYPES = ("string", "integer", "number", "date", "boolean")
+TODAY = "{today}"
+TODAY_PARAM = "maps_today"
+
+
+def layer_today():
+    """The current municipality's date (what ``{today}`` stands for)."""
+    return municipality_today(getattr(connection, "tenant", None))
+
+
 GEOMETRY_TYPES = ("polygon", "line", "point")
 
 
@@ -33,7 +46,12 @@ class Attribute:
     expression over ``t`` (default: the column of the same name).
     ``tiles`` False keeps it out of vector tiles (info box and OGC only);
     ``tile_min_zoom`` puts it in tiles only from that zoom on.  A layer
-    with an expression using ``{today}`` sets ``daily``."""
+    with an expression using ``{today}`` sets ``daily``.
+
+    ``link_count`` (table, column): the number of rows of that table whose
+    column is the feature's id (a building's holdings through the link
+    table).  Its expression is that count; a summary sums it by joining
+    the table once instead of counting feature by feature."""
 
     name: str
     label: Any
@@ -43,19 +61,25 @@ class Attribute:
     tiles: bool = True
     tile_min_zoom: int = 0
     choices: tuple[tuple[str, Any], ...] = ()
+    link_count: tuple[str, str] = ()
 
     def __post_init__(self):
         if self.type not in ATTRIBUTE_TYPES:
             raise ValueError(f"attribute {self.name!r}: unknown type {self.type!r}")
+        if self.link_count and (self.sql or self.type != "integer" or len(self.link_count) != 2):
+            raise ValueError(f"attribute {self.name!r}: a link count is an integer with no sql")
 
     @property
     def expression(self) -> str:
         """The SQL; ``{today}`` stands for the municipality's date (a literal
         made from a date object, not from input)."""
+        if self.link_count:
+            table, column = self.link_count
+            count = sql.SQL("(SELECT count(*) FROM {} l_ WHERE l_.{} = t.id)")
+            return count.format(sql.Identifier(table), sql.Identifier(column)).as_string(None)
         expression = self.sql or f't."{self.name}"'
-        if "{today}" in expression:
-            today = timezone.localdate().isoformat()
-            expression = expression.replace("{today}", f"DATE '{today}'")
+        if TODAY in expression:
+            expression = expression.replace(TODAY, f"DATE '{layer_today().isoformat()}'")
         return expression
 
     def visible_to(self, roles: frozenset[str]) -> bool:
@@ -96,16 +120,26 @@ class Layer:
     search_fields: tuple[str, ...] = ()
     sum_fields: tuple[str, ...] = ()
     count_by: tuple[str, ...] = ()
-    where: str = ""  # SQL condition over t every request adds (e.g. not demolished)
-    daily: bool = False  # attributes depend on today's date (tiles keyed by day)
+    # SQL condition over t every request adds (e.g. not demolished); may use
+    # {today} (a query parameter: see where_sql)
+    where: str = ""
+    daily: bool = False  # attributes or where depend on today's date (tiles keyed by day)
     order: int = 100  # drawing order: lower first
 
     def __post_init__(self):
         if self.geometry_type not in GEOMETRY_TYPES:
             raise ValueError(f"layer {self.slug!r}: unknown geometry {self.geometry_type!r}")
         names = {a.name for a in self.attributes}
-        if not self.daily and any("{today}" in a.sql for a in self.attributes):
+        if not self.daily and any(TODAY in a.sql for a in self.attributes):
             raise ValueError(f"layer {self.slug!r}: an attribute uses {{today}}: set daily")
+        if (
+            self.model is not None
+            and any(a.link_count for a in self.attributes)
+            and self.pk_column != "id"
+        ):
+            raise ValueError(f"layer {self.slug!r}: link counts need the primary key t.id")
+        if not self.daily and TODAY in self.where:
+            raise ValueError(f"layer {self.slug!r}: where uses {{today}}: set daily")
         for group in (self.search_fields, self.sum_fields, self.count_by):
             unknown = set(group) - names
             if unknown:
@@ -123,6 +157,28 @@ class Layer:
     @property
     def pk_column(self) -> str:
         return self.model._meta.pk.column
+
+    def where_sql(self, params: dict | None) -> sql.Composable | None:
+        """The layer's ``where`` in parentheses, or None.  ``{today}``
+        becomes the named parameter ``%(maps_today)s`` (the municipality's
+        date, a ``date`` put in ``params``); with ``params`` None (a
+        statement without parameters) a date literal psycopg quotes."""
+        if not self.where:
+            return None
+        if TODAY not in self.where:
+            return sql.SQL("({})").format(sql.SQL(self.where))
+        today = layer_today()
+        if params is None:
+            marker = sql.Literal(today)
+        else:
+            params[TODAY_PARAM] = today
+            marker = sql.SQL("%({})s").format(sql.SQL(TODAY_PARAM))
+        pieces: list[sql.Composable] = []
+        for i, part in enumerate(self.where.split(TODAY)):
+            if i:
+                pieces.append(marker)
+            pieces.append(sql.SQL(part))
+        return sql.SQL("({})").format(sql.Composed(pieces))
 
     def attribute(self, name: str) -> Attribute:
         for attribute in self.attributes:

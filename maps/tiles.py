@@ -50,9 +50,13 @@ def tile_min_area(layer: Layer, z: int, y: int) -> float:
     return square_metres / (METRES_PER_DEGREE**2 * math.cos(lat))
 
 
-def tile_query(layer: Layer, attributes: tuple[Attribute, ...], *, thin: bool) -> sql.Composed:
+def tile_query(
+    layer: Layer, attributes: tuple[Attribute, ...], *, thin: bool, params: dict | None = None
+) -> sql.Composed:
     """The layer's tile SQL for this set of attributes.  Parameters:
-    z, x, y, extent, buffer, margin, min_area (only when ``thin``), name."""
+    z, x, y, extent, buffer, margin, min_area (only when ``thin``), name,
+    and the municipality's date when the layer's ``where`` uses ``{today}``
+    (put in ``params``)."""
     geom = sql.SQL("t.{}").format(sql.Identifier(layer.geometry_column))
     columns = [sql.SQL("t.{} AS {}").format(sql.Identifier(layer.pk_column), sql.Identifier("id"))]
     for attribute in attributes:
@@ -64,8 +68,9 @@ def tile_query(layer: Layer, attributes: tuple[Attribute, ...], *, thin: bool) -
     conditions = [sql.SQL("{} && ST_Transform(b.env, 4326)").format(geom)]
     if thin:
         conditions.append(sql.SQL("ST_Area({}) >= %(min_area)s").format(geom))
-    if layer.where:
-        conditions.append(sql.SQL("({})").format(sql.SQL(layer.where)))
+    where = layer.where_sql(params)
+    if where is not None:
+        conditions.append(where)
     return sql.SQL(
         "WITH b AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env,"
         " ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s) AS wide),"
@@ -103,7 +108,7 @@ def tile_statement(
     layer: Layer, attributes: tuple[Attribute, ...], z: int, x: int, y: int
 ) -> tuple[sql.Composed, dict]:
     params = tile_params(layer, z, x, y)
-    return tile_query(layer, attributes, thin="min_area" in params), params
+    return tile_query(layer, attributes, thin="min_area" in params, params=params), params
 
 
 def tile_render(layer: Layer, attributes: tuple[Attribute, ...], z: int, x: int, y: int) -> bytes:

@@ -23,3 +23,10 @@ def municipality_timezone_activate(municipality) -> None:
         timezone.deactivate()
     else:
         timezone.activate(zone)
+
+
+def municipality_today(municipality=None):
+    """The date on ``municipality``'s clock (its time zone; the current one
+    when it has none), whatever time zone is active."""
+    zone = _zone(getattr(municipality, "timezone", "") or "")
+    return timezone.localdate(timezone=zone) if zone is not None else timezone.localdate()

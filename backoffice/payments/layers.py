@@ -1,8 +1,14 @@
-"""The tax-due map layer: buildings whose holdings owe on a bill past its
-due date (the latest bill of each holding carries the arrears, less what
-valid receipts credit to it).  Payments owns it because it knows both the
-bills and what was paid; tiles are keyed by the municipality's day (a due
-date passing changes them) and retired when a payment is recorded."""
+"""The tax-due map layer ("Holding tax owed"): buildings whose holdings owe
+on their latest bill (it carries the arrears, less what valid receipts
+credit to it), with what is owed and how much of it is overdue on the
+municipality's date; the theme colours by the overdue amount, with its own
+band for what is owed but not yet due.  So the layer's ``where`` keeps
+every building that owes, due or not (the overdue part alone would drop
+that band); a layer of overdue buildings only would say
+``where=_OVERDUE + " > 0"`` (``where`` takes ``{today}`` too).  Payments
+owns it because it knows both the bills and what was paid; tiles are keyed
+by the municipality's day (a due date passing changes them) and retired
+when a payment is recorded."""
 
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _

@@ -108,6 +108,14 @@ BUILDINGS = Layer(
         Attribute("construction_year", _("construction year"), type="integer", tiles=False),
         Attribute("low_income", _("low-income community"), type="boolean", tiles=False),
         Attribute("holding_codes", _("holdings"), sql=_HOLDING_CODES, tiles=False),
+        # How many holdings the building carries (summed by the summary tool).
+        Attribute(
+            "holding_count",
+            _("number of holdings"),
+            type="integer",
+            tiles=False,
+            link_count=(BuildingHolding._meta.db_table, "building_id"),
+        ),
         # Owners' names: only the roles that may see owners, and in tiles
         # only close up (never for service providers or viewers).
         Attribute(
@@ -156,7 +164,7 @@ BUILDINGS = Layer(
     detail_url="/staff/registry/buildings/{bin}/",
     label_attribute="bin",
     search_fields=("bin", "house_number", "holding_codes", "owner_names"),
-    sum_fields=("households", "population"),
+    sum_fields=("households", "population", "holding_count"),
     count_by=("use", "structure_type"),
     where="t.status <> 'demolished'",
     order=50,

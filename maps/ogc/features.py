@@ -48,22 +48,27 @@ def filter_value(attribute: Attribute, raw: str) -> object:
     return raw
 
 
-def _where(layer: Layer, query: Query) -> tuple[sql.Composable, list]:
+def _where(layer: Layer, query: Query) -> tuple[sql.Composable, dict]:
+    """The condition and its named parameters."""
     geom = sql.SQL("t.{}").format(sql.Identifier(layer.geometry_column))
     conditions: list[sql.Composable] = [sql.SQL("{} IS NOT NULL").format(geom)]
-    params: list = []
-    if layer.where:
-        conditions.append(sql.SQL("({})").format(sql.SQL(layer.where)))
+    params: dict = {}
+    where = layer.where_sql(params)
+    if where is not None:
+        conditions.append(where)
     if query.bbox:
-        conditions.append(sql.SQL("{} && ST_MakeEnvelope(%s, %s, %s, %s, 4326)").format(geom))
-        params.extend(query.bbox)
-    for attribute, value in query.filters:
+        conditions.append(
+            sql.SQL("{} && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)").format(geom)
+        )
+        params.update(zip(("x0", "y0", "x1", "y1"), query.bbox, strict=True))
+    for i, (attribute, value) in enumerate(query.filters):
         expression = sql.SQL(attribute.expression)
+        name = sql.SQL(f"%(v{i})s")
         if attribute.type in ("string", "date"):
-            conditions.append(sql.SQL("({})::text = %s").format(expression))
+            conditions.append(sql.SQL("({})::text = {}").format(expression, name))
         else:
-            conditions.append(sql.SQL("({}) = %s").format(expression))
-        params.append(value)
+            conditions.append(sql.SQL("({}) = {}").format(expression, name))
+        params[f"v{i}"] = value
     return sql.SQL(" AND ").join(conditions), params
 
 
@@ -97,10 +102,10 @@ def features_page(
     pk = sql.Identifier(layer.pk_column)
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.SQL("SELECT {} FROM {} t WHERE {} ORDER BY t.{} LIMIT %s OFFSET %s").format(
-                _feature_json(layer, attributes), table, where, pk
-            ),
-            [*params, query.limit, query.offset],
+            sql.SQL(
+                "SELECT {} FROM {} t WHERE {} ORDER BY t.{} LIMIT %(limit)s OFFSET %(offset)s"
+            ).format(_feature_json(layer, attributes), table, where, pk),
+            {**params, "limit": query.limit, "offset": query.offset},
         )
         rows = [row[0] for row in cursor.fetchall()]
         if query.offset == 0 and len(rows) < query.limit:
@@ -117,13 +122,13 @@ def feature_one(layer: Layer, attributes: tuple[Attribute, ...], pk: int) -> str
     where, params = _where(layer, Query())
     with connection.cursor() as cursor:
         cursor.execute(
-            sql.SQL("SELECT {} FROM {} t WHERE t.{} = %s AND {}").format(
+            sql.SQL("SELECT {} FROM {} t WHERE t.{} = %(pk)s AND {}").format(
                 _feature_json(layer, attributes),
                 sql.Identifier(layer.table),
                 sql.Identifier(layer.pk_column),
                 where,
             ),
-            [pk, *params],
+            {**params, "pk": pk},
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -127,8 +127,9 @@ def find_statement(layers_fields, text: str, limit: int) -> tuple[sql.Composed |
             if condition is None:
                 continue
             where = [condition]
-            if layer.where:
-                where.append(sql.SQL("({})").format(sql.SQL(layer.where)))
+            layer_where = layer.where_sql(params)
+            if layer_where is not None:
+                where.append(layer_where)
             parts.append(
                 sql.SQL(
                     "(SELECT {slug} AS layer, {field} AS field, t.{pk} AS id,"
@@ -149,7 +150,9 @@ def find_statement(layers_fields, text: str, limit: int) -> tuple[sql.Composed |
             )
     if not parts:
         return None, params
-    return sql.SQL(" UNION ALL ").join(parts) + sql.SQL(" LIMIT %(limit)s"), params
+    # One part alone in parentheses followed by LIMIT is two LIMITs to PostgreSQL.
+    union = sql.SQL(" UNION ALL ").join(parts)
+    return sql.SQL("SELECT * FROM ({}) found LIMIT %(limit)s").format(union), params
 
 
 def feature_find(*, user, tenant, text: str, layer: str = "", limit: int = FIND_LIMIT) -> list:
@@ -196,9 +199,11 @@ def feature_info(*, user, layer: Layer, pk: int) -> dict | None:
         sql.SQL("{} AS {}").format(sql.SQL(a.expression), sql.Identifier(a.name))
         for a in attributes
     ]
+    params: dict = {"pk": pk}
     where = [sql.SQL("t.{} = %(pk)s").format(sql.Identifier(layer.pk_column))]
-    if layer.where:
-        where.append(sql.SQL("({})").format(sql.SQL(layer.where)))
+    layer_where = layer.where_sql(params)
+    if layer_where is not None:
+        where.append(layer_where)
     statement = sql.SQL(
         "SELECT {columns}, ARRAY[ST_XMin(t.{geom}), ST_YMin(t.{geom}), ST_XMax(t.{geom}),"
         " ST_YMax(t.{geom})] FROM {table} t WHERE {where}"
@@ -209,7 +214,7 @@ def feature_info(*, user, layer: Layer, pk: int) -> dict | None:
         where=sql.SQL(" AND ").join(where),
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, {"pk": pk})
+        cursor.execute(statement, params)
         row = cursor.fetchone()
     if row is None:
         return None

@@ -182,19 +182,60 @@ def _plain_columns(layer: Layer, expression: str) -> list[str] | None:
     return sorted(set(names))
 
 
+def _link_join(layer: Layer, attribute: Attribute) -> sql.Composable:
+    table, column = attribute.link_count
+    return sql.SQL("JOIN {table} l_ ON l_.{column} = t.{pk}").format(
+        table=sql.Identifier(table),
+        column=sql.Identifier(column),
+        pk=sql.Identifier(layer.pk_column),
+    )
+
+
+def _sum_columns(spec: SummarySpec, link: int | None) -> sql.Composable:
+    """`, ... AS s0, ... AS s1`: the sums of the rows (``link`` None; link
+    counts are 0 there) or of one link count's joined rows (the others 0)."""
+    columns = []
+    for i, attribute in enumerate(spec.sums):
+        if link is None:
+            value = (
+                sql.SQL("0")
+                if attribute.link_count
+                else sql.SQL("COALESCE(sum({}), 0)").format(sql.SQL(attribute.expression))
+            )
+        else:
+            value = sql.SQL("count(*)") if i == link else sql.SQL("0")
+        columns.append(sql.SQL(", {} AS {}").format(value, sql.Identifier(f"s{i}")))
+    return sql.Composed(columns)
+
+
+def _summed(spec: SummarySpec, source: str) -> sql.Composable:
+    return sql.Composed(
+        [
+            sql.SQL(", sum({}.{})").format(sql.SQL(source), sql.Identifier(f"s{i}"))
+            for i in range(len(spec.sums))
+        ]
+    )
+
+
 def summary_statement(
     selection: Selection, spec: SummarySpec, *, ward: sql.Composable | None
 ) -> tuple[sql.Composed, dict]:
     """Counts and sums per (ward, category).  Where the ward and category
     expressions read only plain columns, rows are grouped by those columns
     first and each group's labels are read from one row of it (``rep``);
-    otherwise the expressions are grouped on directly."""
+    otherwise the expressions are grouped on directly.  A link count
+    (:attr:`maps.registry.Attribute.link_count`, a building's holdings) is
+    the rows of the link table joined to the selected rows, grouped the
+    same way, added to the groups (UNION ALL, then summed per group)."""
     layer = selection.layer
     params: dict = {}
     prefix, rows = selection_rows(selection, params)
+    links = [i for i, attribute in enumerate(spec.sums) if attribute.link_count]
+    linked = {
+        i: selection_rows(selection, params, join=_link_join(layer, spec.sums[i]))[1] for i in links
+    }
     group = ward if (spec.by_ward and ward is not None) else sql.SQL("NULL::int")
     category = sql.SQL(spec.category.expression) if spec.category else sql.SQL("NULL::text")
-    sums = [sql.SQL(attribute.expression) for attribute in spec.sums]
     keys: list[str] = []
     direct = False  # an expression to group on as it is (not plain columns)
     for expression in (group, category):
@@ -212,26 +253,44 @@ def summary_statement(
     table = sql.Identifier(layer.table)
     pk = sql.Identifier(layer.pk_column)
     if keys and not direct:
-        inner = sql.SQL(
-            "SELECT min(t.{pk}) AS rep, count(*) AS n{sums} {rows} GROUP BY {keys}"
-        ).format(
-            pk=pk,
-            sums=sql.SQL("").join(
-                sql.SQL(", COALESCE(sum({}), 0) AS s{}").format(e, sql.SQL(str(i)))
-                for i, e in enumerate(sums)
-            ),
-            rows=rows,
-            keys=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(k)) for k in keys),
+        key_list = sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(k)) for k in keys)
+        named = sql.SQL(", ").join(
+            sql.SQL("t.{} AS {}").format(sql.Identifier(k), sql.Identifier(f"k{i}"))
+            for i, k in enumerate(keys)
         )
+        inner = sql.SQL(
+            "SELECT {named}, min(t.{pk}) AS rep, count(*) AS n{sums} {rows} GROUP BY {keys}"
+        ).format(named=named, pk=pk, sums=_sum_columns(spec, None), rows=rows, keys=key_list)
+        if links:
+            parts = [inner] + [
+                sql.SQL("SELECT {named}, NULL AS rep, 0 AS n{sums} {rows} GROUP BY {keys}").format(
+                    named=named, sums=_sum_columns(spec, i), rows=linked[i], keys=key_list
+                )
+                for i in links
+            ]
+            inner = sql.SQL(
+                "SELECT min(u.rep) AS rep, sum(u.n) AS n{sums} FROM ({parts}) u GROUP BY {keys}"
+            ).format(
+                sums=sql.Composed(
+                    [
+                        sql.SQL(", sum(u.{}) AS {}").format(
+                            sql.Identifier(f"s{i}"), sql.Identifier(f"s{i}")
+                        )
+                        for i in range(len(spec.sums))
+                    ]
+                ),
+                parts=sql.SQL(" UNION ALL ").join(parts),
+                keys=sql.SQL(", ").join(
+                    sql.SQL("u.{}").format(sql.Identifier(f"k{i}")) for i in range(len(keys))
+                ),
+            )
         statement = sql.SQL(
             "{prefix} SELECT l.grp, l.cat, sum(g.n)::bigint{outer} FROM ({inner}) g"
             " CROSS JOIN LATERAL (SELECT {group} AS grp, ({category})::text AS cat"
             " FROM {table} t WHERE t.{pk} = g.rep) l GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2"
         ).format(
             prefix=prefix,
-            outer=sql.SQL("").join(
-                sql.SQL(", sum(g.s{})").format(sql.SQL(str(i))) for i in range(len(sums))
-            ),
+            outer=_summed(spec, "g"),
             inner=inner,
             group=group,
             category=category,
@@ -239,16 +298,23 @@ def summary_statement(
             pk=pk,
         )
         return statement, params
+    base = sql.SQL(
+        "SELECT {group} AS grp, ({category})::text AS cat, count(*) AS n{sums} {rows} GROUP BY 1, 2"
+    ).format(group=group, category=category, sums=_sum_columns(spec, None), rows=rows)
+    if not links:
+        return sql.SQL("{prefix} {base} ORDER BY 1 NULLS LAST, 2").format(
+            prefix=prefix, base=base
+        ), params
+    parts = [base] + [
+        sql.SQL(
+            "SELECT {group} AS grp, ({category})::text AS cat, 0 AS n{sums} {rows} GROUP BY 1, 2"
+        ).format(group=group, category=category, sums=_sum_columns(spec, i), rows=linked[i])
+        for i in links
+    ]
     statement = sql.SQL(
-        "{prefix} SELECT {group} AS grp, ({category})::text AS cat, count(*){sums}"
-        " {rows} GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2"
-    ).format(
-        prefix=prefix,
-        group=group,
-        category=category,
-        sums=sql.SQL("").join(sql.SQL(", COALESCE(sum({}), 0)").format(e) for e in sums),
-        rows=rows,
-    )
+        "{prefix} SELECT u.grp, u.cat, sum(u.n)::bigint{sums} FROM ({parts}) u"
+        " GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2"
+    ).format(prefix=prefix, sums=_summed(spec, "u"), parts=sql.SQL(" UNION ALL ").join(parts))
     return statement, params
 
 

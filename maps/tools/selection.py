@@ -222,8 +222,9 @@ def _cast(attribute: Attribute, value: str):
 def _conditions(selection: Selection, params: dict) -> list[sql.Composable]:
     layer = selection.layer
     out: list[sql.Composable] = []
-    if layer.where:
-        out.append(sql.SQL("({})").format(sql.SQL(layer.where)))
+    where = layer.where_sql(params)
+    if where is not None:
+        out.append(where)
     for i, (attribute, values) in enumerate(selection.filters):
         name = f"f{i}"
         params[name] = [_cast(attribute, v) for v in values]
@@ -248,11 +249,13 @@ def _source_sql(source: Source, params: dict) -> sql.Composable:
             "ST_MakeValid(ST_GeomFromGeoJSON(%(src_geojson)s)), 4326), {srid}) AS g"
         ).format(srid=sql.Literal(METRIC_SRID))
     layer = source.layer
-    conditions = [sql.SQL("({})").format(sql.SQL(layer.where))] if layer.where else []
+    # The layer's where is written over ``t``: the source rows are ``t`` here.
+    where = layer.where_sql(params)
+    conditions = [where] if where is not None else []
     if source.feature_id is not None:
         params["src_id"] = source.feature_id
-        conditions.append(sql.SQL("s.{} = %(src_id)s").format(sql.Identifier(layer.pk_column)))
-    return sql.SQL("SELECT ST_Transform(s.{geom}, {srid}) AS g FROM {table} s{where}").format(
+        conditions.append(sql.SQL("t.{} = %(src_id)s").format(sql.Identifier(layer.pk_column)))
+    return sql.SQL("SELECT ST_Transform(t.{geom}, {srid}) AS g FROM {table} t{where}").format(
         geom=sql.Identifier(layer.geometry_column),
         srid=sql.Literal(METRIC_SRID),
         table=sql.Identifier(layer.table),
@@ -328,21 +331,27 @@ def selection_key(selection: Selection) -> str:
     return hashlib.blake2s(text.encode(), digest_size=16).hexdigest()
 
 
-def selection_rows(selection: Selection, params: dict) -> tuple[sql.Composable, sql.Composable]:
+def selection_rows(
+    selection: Selection, params: dict, *, join: sql.Composable | None = None
+) -> tuple[sql.Composable, sql.Composable]:
     """``(prefix, from_where)``: the selected rows of the layer as ``t``, for
     one pass over them (aggregates): a spatial selection goes through its
-    ``hits``; an attribute-only one reads the table once, with no id list."""
+    ``hits``; an attribute-only one reads the table once, with no id list.
+    ``join`` (e.g. ``JOIN link l ON l.building_id = t.id``) follows ``t``."""
     layer = selection.layer
     table = sql.Identifier(layer.table)
+    join = join if join is not None else sql.SQL("")
     if selection.source is not None or selection.within:
         prefix = selection_ctes(selection, params)
-        rows = sql.SQL("FROM hits JOIN {table} t ON t.{pk} = hits.id").format(
-            table=table, pk=sql.Identifier(layer.pk_column)
+        rows = sql.SQL("FROM hits JOIN {table} t ON t.{pk} = hits.id {join}").format(
+            table=table, pk=sql.Identifier(layer.pk_column), join=join
         )
         return prefix, rows
     conditions = _conditions(selection, params)
     where = sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true")
-    return sql.SQL(""), sql.SQL("FROM {table} t WHERE {where}").format(table=table, where=where)
+    return sql.SQL(""), sql.SQL("FROM {table} t {join} WHERE {where}").format(
+        table=table, join=join, where=where
+    )
 
 
 def jit_off(cursor) -> None:

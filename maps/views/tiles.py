@@ -5,7 +5,6 @@ import hashlib
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from maps import cache, registry, tiles
@@ -39,7 +38,7 @@ def _tile_keys(slug: str, z: int, x: int, y: int) -> tuple[str, dict[str, str]]:
     layer = registry.layer_get(slug)
     if layer is None or not tiles.tile_valid(z, x, y) or not tiles.tile_in_zoom(layer, z):
         return "", {}
-    day = timezone.localdate().isoformat() if layer.daily else ""
+    day = registry.layer_today().isoformat() if layer.daily else ""
     return cache.version_key(slug), {
         audience: cache.tile_key(slug, audience, z, x, y, day)
         for audience in registry.tile_audiences(layer, z)
@@ -72,7 +71,7 @@ def tile(request, layer: str, z: int, x: int, y: int):
         if key:
             hit = cache.tile_fresh(prefetched.get(key), version)
         else:
-            day = timezone.localdate().isoformat() if found.daily else ""
+            day = registry.layer_today().isoformat() if found.daily else ""
             key = cache.tile_key(found.slug, audience, z, x, y, day)
             hit = cache.tile_get(key, version)
         if hit is not None:

@@ -121,7 +121,7 @@ def test_client_config_in_bangla(tenant_a):
     assert config["tiles"] == "/tiles/buildings/{z}/{x}/{y}.mvt"
     assert {t["slug"] for t in config["themes"]} == {"use", "structure", "floors"}
     assert "owner_names" not in config["search_fields"]
-    assert config["sum_fields"] == ["households", "population"]
+    assert config["sum_fields"] == ["households", "population", "holding_count"]
 
 
 def test_containment_and_plant_tiles(client_a, tenant_a):

@@ -133,6 +133,51 @@ def test_summary_by_ward_and_in_polygon(tenant_a, client_a, city):
         )
     got = [(r["ward"], r["category"], r["count"], r["population"]) for r in response.json()["rows"]]
     assert got == [tuple(row) for row in expected] and len(got) == 4
+    # Holdings: a holding on two buildings (wards 1 and 2), a building with
+    # two holdings; counted by ward and inside a drawn polygon.
+    with schema_context(tenant_a.schema_name):
+        b = city["buildings"]
+        holding_make(code="01-001-0002-01", buildings=[b[1], b[9]])
+        holding_make(code="01-001-0003-01", buildings=[b[1]])
+        expected = _independent(
+            "SELECT w.number, count(*), sum(b.population),"
+            " sum((SELECT count(*) FROM registry_buildingholding bh WHERE bh.building_id = b.id))"
+            " FROM registry_building b JOIN registry_ward w ON w.id = b.ward_id"
+            " WHERE b.status <> 'demolished' GROUP BY w.number ORDER BY w.number"
+        )
+    response = client_a.post("/staff/map/api/summary/", {"layer": "buildings", "group": "ward"})
+    data = response.json()
+    assert "holding_count" in [c["name"] for c in data["columns"]]
+    got = [(r["ward"], r["count"], r["population"], r["holding_count"]) for r in data["rows"]]
+    assert got == [tuple(row) for row in expected]
+    assert [row[3] for row in expected] == [3, 1] and data["total"]["holding_count"] == 4
+    by_use = client_a.post(
+        "/staff/map/api/summary/", {"layer": "buildings", "group": "ward", "by": "use"}
+    ).json()
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT w.number, b.use, count(*), count(bh.building_id)"
+            " FROM registry_building b JOIN registry_ward w ON w.id = b.ward_id"
+            " LEFT JOIN registry_buildingholding bh ON bh.building_id = b.id"
+            " WHERE b.status <> 'demolished' GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+    got = [(r["ward"], r["category"], r["holding_count"]) for r in by_use["rows"]]
+    assert got == [(row[0], row[1], row[3]) for row in expected]
+    drawn = _square(ORIGIN[0], ORIGIN[1], ORIGIN[0] + 0.0025, ORIGIN[1] + 0.0025)
+    inside = client_a.post(
+        "/staff/map/api/summary/",
+        {"layer": "buildings", "group": "area", "within": drawn.geojson},
+    ).json()
+    with schema_context(tenant_a.schema_name):
+        expected = _independent(
+            "SELECT count(DISTINCT b.id), count(bh.building_id) FROM registry_building b"
+            " LEFT JOIN registry_buildingholding bh ON bh.building_id = b.id"
+            " WHERE b.status <> 'demolished'"
+            " AND ST_Intersects(b.footprint, ST_GeomFromGeoJSON(%s))",
+            [drawn.geojson],
+        )[0]
+    assert inside["total"]["count"] == expected[0] > 0
+    assert inside["total"]["holding_count"] == expected[1]
     # Containments by type inside a drawn polygon (no ward column: a spatial join).
     area = _square(POND[2] - 0.0001, POND[1], POND[2] + 0.00055, POND[3])
     response = client_a.post(
