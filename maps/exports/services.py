@@ -5,9 +5,10 @@ selection's SQL, columns = the attributes the user's roles may read.
 The statement reaches COPY and ogr2ogr only as psycopg composed it with its
 parameters quoted (``connection.ops.compose_sql``), never by pasting values.
 Small exports stream from the request; big ones run as a background job
-(:mod:`maps.exports.tasks`) whose state lives in the municipality's cache
-(keys carry the schema) and whose file lives in private storage, handed out
-only to the user who asked.  Every export is audited."""
+(:mod:`maps.exports.tasks`) recorded as a :class:`maps.models.ExportJob` in
+the municipality's schema (who, what, format, state, progress, file, error),
+whose file lives in private storage, handed out only to the user who asked
+while their role may export.  Every export and every download is audited."""
 
 import shutil
 import tempfile
@@ -21,10 +22,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils import timezone
 from psycopg import sql
 
 from maps import registry
 from maps.exports import ogr
+from maps.models import ExportJob
 from maps.tools.selection import (
     Selection,
     execute_without_jit,
@@ -105,17 +108,13 @@ def export_count(selection: Selection, *, user) -> int:
         return cursor.fetchone()[0]
 
 
-def export_audit(*, actor, selection: Selection, fmt: str, rows: int, background: bool) -> None:
-    audit_event_record(
-        actor=actor,
-        action="maps.export",
-        data={
-            **selection.described,
-            "format": fmt,
-            "rows": rows,
-            "background": background,
-        },
-    )
+def export_audit(
+    *, actor, selection: Selection, fmt: str, rows: int, background: bool, job=None
+) -> None:
+    data = {**selection.described, "format": fmt, "rows": rows, "background": background}
+    if job is not None:
+        data["job"] = str(job.pk)
+    audit_event_record(actor=actor, action="maps.export", data=data)
 
 
 # --- writers -------------------------------------------------------------------
@@ -219,106 +218,145 @@ def export_file(query: ExportQuery, fmt: str, *, progress=None) -> Path:
 # --- background jobs -----------------------------------------------------------
 
 
-def _job_key(job_id: str) -> str:
-    return f"maps-export-job:{job_id}"
-
-
 def export_dir() -> Path:
     return Path(settings.IMIS_PRIVATE_MEDIA_ROOT) / connection.schema_name / "map-exports"
 
 
-def job_get(job_id: str) -> dict | None:
+def _progress_key(job_id) -> str:
+    return f"maps-export-progress:{job_id}"
+
+
+def _tool(params: dict) -> str:
+    if params.get("buffer_m"):
+        return "buffer"
+    if params.get("within"):
+        return "area"
+    return "filter" if any(key.startswith("f_") for key in params) else ""
+
+
+def export_job_get(*, user, job_id) -> ExportJob | None:
+    """The job if it is ``user``'s (in this municipality's schema), else None."""
     try:
-        uuid.UUID(job_id)
+        pk = uuid.UUID(str(job_id))
     except ValueError:
         return None
-    return cache.get(_job_key(job_id))
+    return ExportJob.objects.filter(pk=pk, user=user).first()
 
 
-def job_save(job: dict) -> None:
-    cache.set(_job_key(job["id"]), job, JOB_SECONDS)
+def export_job_progress(job: ExportJob) -> tuple[int, int]:
+    """(percent, rows written): a running job's live figures from the cache
+    (written as it goes, without a transaction), else the stored ones."""
+    if job.state == ExportJob.State.RUNNING:
+        live = cache.get(_progress_key(job.pk))
+        if live is not None:
+            return live
+    return job.progress, job.done_rows
 
 
 def export_files_sweep(now: float | None = None) -> int:
-    """Remove job files older than a job's life (their jobs are gone from the cache)."""
+    """Remove export files older than a day; their jobs keep their record
+    (who, what, when) without a file."""
     folder = export_dir()
     if not folder.is_dir():
         return 0
     limit = (now if now is not None else time.time()) - JOB_SECONDS
-    removed = 0
+    removed = []
     for path in folder.iterdir():
         if path.is_file() and path.stat().st_mtime < limit:
             path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+            removed.append(path.name)
+    if removed:
+        ExportJob.objects.filter(file__in=removed).update(file="")
+    return len(removed)
 
 
-def export_job_start(*, actor, params: dict, fmt: str, rows: int) -> dict:
-    """Record the job (its owner, the request's parameters) and queue it;
-    files of expired jobs are swept first."""
+@transaction.atomic
+def export_job_start(*, actor, params: dict, fmt: str, rows: int) -> ExportJob:
+    """Record the job (its owner, the request's parameters) and queue it
+    after the commit; files of expired jobs are swept first."""
     from maps.exports.tasks import export_job_run_task
 
     export_files_sweep()
-    job = {
-        "id": str(uuid.uuid4()),
-        "user_id": actor.pk,
-        "params": params,
-        "format": fmt,
-        "rows": rows,
-        "done_rows": 0,
-        "status": "queued",
-        "progress": 0,
-        "file": "",
-        "error": "",
-    }
-    job_save(job)
-    transaction.on_commit(lambda: export_job_run_task.delay(job["id"]))
+    job = ExportJob(
+        user=actor,
+        layer=(params.get("layer") or [""])[0],
+        tool=_tool(params),
+        params=params,
+        format=fmt,
+        rows=rows,
+    )
+    job.full_clean()
+    job.save()
+    transaction.on_commit(lambda: export_job_run_task.delay(str(job.pk)))
     return job
 
 
-def export_job_run(*, job_id: str) -> dict | None:
-    """Write the job's file (in the worker, in the job's municipality)."""
-    from django.contrib.auth import get_user_model
+def _job_update(job: ExportJob, **fields) -> None:
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ExportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def export_job_run(*, job_id: str) -> ExportJob | None:
+    """Write the job's file (in the worker, in the job's municipality).  A
+    job already done or failed is left as it is (a redelivered task)."""
     from django.http import QueryDict
 
     from maps.tools.selection import selection_from_params
 
-    job = job_get(job_id)
-    if job is None or job["status"] in ("done", "failed"):
+    job = ExportJob.objects.select_related("user").filter(pk=job_id).first()
+    if job is None or job.state in (ExportJob.State.DONE, ExportJob.State.FAILED):
         return job
-    job.update(status="running", progress=5)
-    job_save(job)
+    _job_update(job, state=ExportJob.State.RUNNING, progress=5)
     try:
-        user = get_user_model().objects.get(pk=job["user_id"], is_active=True)
+        user = job.user
+        if not user.is_active:
+            raise PermissionError("the user who asked is no longer active")
         params = QueryDict(mutable=True)
-        for key, values in job["params"].items():
+        for key, values in job.params.items():
             params.setlist(key, values)
         selection = selection_from_params(params, user=user, tenant=connection.tenant)
-        fmt = job["format"]
+        fmt = job.format
         query = export_query(selection, user=user, wkt=fmt in ("csv", "xlsx"), guard=fmt == "csv")
 
         def progress(done: int) -> None:
-            share = min(95, 5 + int(90 * done / max(1, job["rows"])))
-            job.update(progress=share, done_rows=done)
-            job_save(job)
+            share = min(95, 5 + int(90 * done / max(1, job.rows)))
+            cache.set(_progress_key(job.pk), (share, done), JOB_SECONDS)
 
         path = export_file(query, fmt, progress=progress)
         target_dir = export_dir()
         target_dir.mkdir(parents=True, exist_ok=True)
-        target = target_dir / f"{job['id']}.{FILE_SUFFIX[fmt]}"
+        target = target_dir / f"{job.pk}.{FILE_SUFFIX[fmt]}"
         shutil.move(str(path), target)
         shutil.rmtree(path.parent, ignore_errors=True)
-        job.update(status="done", progress=100, done_rows=job["rows"], file=target.name)
     except Exception as exc:  # noqa: BLE001 - the job reports it; the task log has it too
-        job.update(status="failed", error=f"{type(exc).__name__}")
-        job_save(job)
+        _job_update(
+            job, state=ExportJob.State.FAILED, error=type(exc).__name__, finished_at=timezone.now()
+        )
+        cache.delete(_progress_key(job.pk))
         raise
-    job_save(job)
+    _job_update(
+        job,
+        state=ExportJob.State.DONE,
+        progress=100,
+        done_rows=job.rows,
+        file=target.name,
+        finished_at=timezone.now(),
+    )
+    cache.delete(_progress_key(job.pk))
     return job
 
 
-def job_file(job: dict) -> Path | None:
-    if job.get("status") != "done" or not job.get("file"):
+def job_file(job: ExportJob) -> Path | None:
+    if job.state != ExportJob.State.DONE or not job.file:
         return None
-    path = export_dir() / job["file"]
+    path = export_dir() / job.file
     return path if path.is_file() else None
+
+
+def export_download_audit(*, actor, job: ExportJob) -> None:
+    audit_event_record(
+        actor=actor,
+        action="maps.export_download",
+        data={"job": str(job.pk), "layer": job.layer, "format": job.format, "rows": job.rows},
+    )

@@ -10,4 +10,4 @@ def export_job_run_task(job_id: str) -> str:
     job = export_job_run(job_id=job_id)
     if job is None:
         return f"map export {job_id}: gone"
-    return f"map export {job_id}: {job['status']}, {job['rows']} rows ({job['format']})"
+    return f"map export {job_id}: {job.state}, {job.rows} rows ({job.format})"

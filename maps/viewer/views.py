@@ -239,14 +239,17 @@ def export(request, fmt: str):
     except SelectionError as error:
         return _bad(error)
     background = rows > exports.BACKGROUND_ROWS or request.POST.get("background") == "1"
-    exports.export_audit(
-        actor=request.user, selection=selection, fmt=fmt, rows=rows, background=background
-    )
     if background:
         job = exports.export_job_start(
             actor=request.user, params=_params(request), fmt=fmt, rows=rows
         )
+        exports.export_audit(
+            actor=request.user, selection=selection, fmt=fmt, rows=rows, background=True, job=job
+        )
         return JsonResponse(_job_json(job), status=202)
+    exports.export_audit(
+        actor=request.user, selection=selection, fmt=fmt, rows=rows, background=False
+    )
     query = exports.export_query(
         selection, user=request.user, wkt=fmt in ("csv", "xlsx"), guard=fmt == "csv"
     )
@@ -267,21 +270,25 @@ def export(request, fmt: str):
     return response
 
 
-def _job_json(job: dict) -> dict:
-    done = job["status"] == "done"
+def _job_json(job) -> dict:
+    done = job.state == job.State.DONE
+    progress, done_rows = exports.export_job_progress(job)
     return {
-        "id": job["id"],
-        "status": job["status"],
-        "progress": job["progress"],
-        "rows": job["rows"],
-        "format": job["format"],
-        "download": f"/staff/map/api/exports/{job['id']}/download/" if done else "",
+        "id": str(job.pk),
+        "status": job.state,
+        "progress": progress,
+        "rows": job.rows,
+        "done_rows": done_rows,
+        "format": job.format,
+        "download": f"/staff/map/api/exports/{job.pk}/download/" if done else "",
     }
 
 
-def _own_job(request, job_id: str) -> dict:
-    job = exports.job_get(str(job_id))
-    if job is None or job["user_id"] != request.user.pk:
+def _own_job(request, job_id):
+    """The job if it is this user's, in this municipality (404 otherwise:
+    another user's or another municipality's job is as good as none)."""
+    job = exports.export_job_get(user=request.user, job_id=job_id)
+    if job is None:
         raise Http404
     return job
 
@@ -296,15 +303,15 @@ def export_job(request, job_id):
 @viewer_access
 def export_job_download(request, job_id):
     job = _own_job(request, job_id)
-    if not user_has_role(request.user, EXPORTERS):
+    if not user_has_role(request.user, EXPORTERS):  # the role may have changed since
         raise PermissionDenied
     path = exports.job_file(job)
     if path is None:
         raise Http404
-    layer = job["params"].get("layer", ["export"])[0]
+    exports.export_download_audit(actor=request.user, job=job)
     return FileResponse(
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
         as_attachment=True,
-        filename=_filename(request, layer, job["format"]),
-        content_type=exports.CONTENT_TYPES[job["format"]],
+        filename=_filename(request, job.layer or "export", job.format),
+        content_type=exports.CONTENT_TYPES[job.format],
     )
