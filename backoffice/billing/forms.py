@@ -8,7 +8,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.billing.models import TaxRate
+from backoffice.billing.models import Exemption, TaxRate
+from backoffice.registry.codes import holding_code_normalise
+from backoffice.registry.models import Holding
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_RANGE_DAYS = 366 * 2
@@ -114,3 +116,39 @@ class CollectionForm(forms.Form):
             elif end - start > datetime.timedelta(days=MAX_RANGE_DAYS):
                 self.add_error("end", _("Choose a range of at most two years."))
         return data
+
+
+class ExemptionGrantForm(forms.Form):
+    holding = forms.CharField(
+        label=_("Holding code"),
+        max_length=40,
+        help_text=_("XX-XXX-XXXX-XX; Bangla digits are fine."),
+    )
+    reason = forms.ChoiceField(label=_("Reason"), choices=Exemption.Reason.choices)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
+    ends_on = forms.DateField(
+        label=_("Ends on"),
+        required=False,
+        widget=DATE,
+        help_text=_("Leave empty: until it is ended."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def clean_holding(self):
+        raw = self.cleaned_data["holding"]
+        code = holding_code_normalise(raw)  # raises a translated ValidationError
+        holding = Holding.objects.filter(code=code).first()
+        if holding is None:
+            raise forms.ValidationError(_("No holding has this code."))
+        return holding
+
+
+class ExemptionEndForm(forms.Form):
+    ends_on = forms.DateField(
+        label=_("Last exempt day"), widget=DATE, help_text=_("Bills of later periods charge it.")
+    )
+
+
+class ExemptionFilterForm(forms.Form):
+    on = forms.DateField(label=_("In force on"), required=False, widget=DATE)
+    all = forms.BooleanField(label=_("Include ended ones"), required=False)

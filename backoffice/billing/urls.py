@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backoffice.billing.views import rates, reports, runs
+from backoffice.billing.views import exemptions, rates, reports, runs
 
 app_name = "billing_staff"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("runs/<int:pk>/bills/", runs.run_bills, name="run_bills"),
     path("rates/", rates.rate_list, name="rates"),
     path("rates/<str:holding_type>/", rates.rate_edit, name="rate_edit"),
+    path("exemptions/", exemptions.exemption_list, name="exemptions"),
+    path("exemptions/new/", exemptions.exemption_grant, name="exemption_grant"),
+    path("exemptions/<int:pk>/end/", exemptions.exemption_end, name="exemption_end"),
     path("dues/", reports.dues_list, name="dues"),
     path("dues.<str:fmt>", reports.dues_export, name="dues_export"),
     path("collection/", reports.collection, name="collection"),

@@ -3,6 +3,7 @@
 from django.shortcuts import render as django_render
 
 from backoffice.billing.configuration import PERIOD_ROLES, RATE_EDITORS
+from backoffice.billing.exemptions import EXEMPTION_ROLES
 from backoffice.billing.pdf.services import PRINT_ROLES
 from backoffice.billing.services import APPROVER_ROLES
 from tenants.permissions import role_required, user_has_role
@@ -31,6 +32,7 @@ def abilities(user) -> dict:
         "dues": user_has_role(user, DUES_READERS),
         "collection": user_has_role(user, COLLECTION_READERS),
         "print": user_has_role(user, PRINT_ROLES),
+        "exemptions": user_has_role(user, EXEMPTION_ROLES),
     }
 
 
