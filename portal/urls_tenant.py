@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/fsm/reports/", include("backoffice.fsm.reports.urls")),
     path("staff/fsm/", include("backoffice.fsm.urls")),
     path("staff/payments/", include("backoffice.payments.staff_urls")),
+    path("staff/water/", include("backoffice.water.urls")),
     path("payments/", include("backoffice.payments.urls")),  # gateway callbacks
     path("staff/map/", include("maps.viewer.urls")),
     path("staff/notifications/", include("backoffice.notifications.urls")),

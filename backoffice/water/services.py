@@ -397,8 +397,9 @@ def reading_review(*, actor, reading: Reading, accept: bool, note: str = "") -> 
 @transaction.atomic
 def period_create(*, actor, year: int, month: int, due_days: int = 15) -> WaterBillingPeriod:
     """The month ``year``-``month``: readings from its first to its last day,
-    due ``due_days`` after it ends."""
-    _office_only(actor)
+    due ``due_days`` after it ends (the office or the revenue chief)."""
+    if actor is not None and not user_has_role(actor, (*OFFICE, "revenue_chief")):
+        raise PermissionDenied(_("Only the water supply office does this."))
     if WaterBillingPeriod.objects.filter(year=year, month=month).exists():
         raise ValidationError(_("This billing period already exists."))
     starts = datetime.date(year, month, 1)
