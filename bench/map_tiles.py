@@ -10,7 +10,8 @@ role check, layer and attribute choice, the SQL, the response), signed in
 as a viewer.
 - Cache off (``IMIS_TILE_CACHE_SECONDS = 0``) against the baseline, same run:
   the very same ``ST_AsMVT`` statement and parameters (``maps.tiles``) run
-  directly on a plain psycopg connection, alternating tile by tile.
+  directly on a plain psycopg connection, alternating tile by tile; both
+  with JIT off (the endpoint sets it for its statement).
   Target: p50 ratio <= 1.3.
 - Cache on (every tile requested once before): the p50 of the endpoint with
   the cache off divided by the p50 with it on.  Target: >= 20x.
@@ -103,6 +104,7 @@ def _raw(municipality):
     conn = harness.admin_connect(BENCH_DB)
     conn.prepare_threshold = None  # as Django's client-side binding runs it
     conn.execute(f'SET search_path = "{municipality.schema_name}", public')
+    conn.execute("SET jit = off")  # as the endpoint runs it (maps.tiles.tile_render)
     return conn
 
 

@@ -5,7 +5,9 @@ columns and attribute names are identifiers composed with psycopg.sql; the
 attribute expressions are the domain's own SQL (never user input).  At low
 zoom a tile is coarser (a smaller extent) and small polygons (``THIN_AREAS_M2``)
 are left out before any geometry work (a z13 tile of buildings would
-otherwise carry 27,000 features)."""
+otherwise carry 27,000 features); the layer's table may index
+``ST_Area(geometry)`` so that test reads only the large ones (buildings do:
+backoffice/registry/models.py)."""
 
 import math
 
@@ -112,9 +114,14 @@ def tile_statement(
 
 
 def tile_render(layer: Layer, attributes: tuple[Attribute, ...], z: int, x: int, y: int) -> bytes:
-    """The tile's bytes (empty when no feature falls in it), in the current schema."""
+    """The tile's bytes (empty when no feature falls in it), in the current
+    schema.  JIT is off for the statement (one round trip, as the tools run
+    theirs: maps.tools.selection.execute_without_jit): ST_AsMVTGeom's cost
+    makes the planner expect a long run, and at Khulna scale a z13 tile of
+    buildings spent ~400 of its ~500 ms compiling (EXPLAIN ANALYZE)."""
     query, params = tile_statement(layer, attributes, z, x, y)
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
+        cursor.execute(sql.SQL("SET LOCAL jit = off; ") + query, params)
+        cursor.nextset()
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] else b""
