@@ -23,6 +23,7 @@ STYLE_TYPES = {"polygon": {"fill", "line", "fill-extrusion"}, "line": {"line"}, 
 REGISTRY = {"buildings", "roads", "drains", "waterbodies", "wards", "boundaries"}
 REVENUE = {"tax_due"}
 FSM = {"containments", "treatment_plants"}
+WATER = {"water_meters"}
 
 
 @pytest.fixture(autouse=True)
@@ -66,13 +67,13 @@ def test_layer_declarations_are_checked():
     [
         ("communications_officer", set()),
         ("revenue_collector", REGISTRY | REVENUE),
-        ("water_officer", REGISTRY),
+        ("water_officer", REGISTRY | WATER),
         ("caretaker", REGISTRY | {"treatment_plants"}),
         ("service_provider", REGISTRY | FSM),
-        ("viewer", REGISTRY | FSM),
+        ("viewer", REGISTRY | FSM | WATER),
         ("fsm_manager", REGISTRY | FSM),
-        ("gis_officer", REGISTRY | FSM),
-        ("municipal_admin", REGISTRY | FSM | REVENUE),
+        ("gis_officer", REGISTRY | FSM | WATER),
+        ("municipal_admin", REGISTRY | FSM | REVENUE | WATER),
     ],
 )
 def test_layers_for_each_role(tenant_a, role, expected):
