@@ -33,7 +33,20 @@ from backoffice.registry.exporting.services import ExportQuery
 
 PAGE_SIZE = 50
 
-_FROM = """
+# The rule, over ``l`` (the latest bill) and ``s`` (its valid payments).
+_OUTSTANDING = """CASE
+        WHEN l.total <= 0 OR s.paid >= l.total
+             OR (l.rebate > 0 AND s.paid_by_due >= l.total - l.rebate) THEN 0::numeric
+        ELSE GREATEST(
+            CASE WHEN %(on)s::date <= l.due_on THEN l.total - l.rebate ELSE l.total END - s.paid,
+            0)
+    END"""
+_PAID_BY_DUE = "pp.received_at < ((l.due_on + 1)::timestamp AT TIME ZONE %(tz)s)"
+
+# Per holding, in holding-code order: a page walks the code index and looks
+# each holding's latest bill and payments up by their indexes (a page of 50
+# costs milliseconds at 156,052 holdings).
+_FROM_TEXT = """
 FROM registry_holding h
 JOIN registry_ward w ON w.id = h.ward_id
 CROSS JOIN LATERAL (
@@ -47,23 +60,58 @@ CROSS JOIN LATERAL (
 ) l
 CROSS JOIN LATERAL (
     SELECT COALESCE(sum(pp.amount), 0) AS paid,
-           COALESCE(sum(pp.amount) FILTER (
-               WHERE pp.received_at < ((l.due_on + 1)::timestamp AT TIME ZONE %(tz)s)
-           ), 0) AS paid_by_due
+           COALESCE(sum(pp.amount) FILTER (WHERE @@paid_by_due@@), 0) AS paid_by_due
     FROM payments_payment pp
     WHERE pp.bill_id = l.id AND pp.status = 'valid'
 ) s
-CROSS JOIN LATERAL (
-    SELECT CASE
-        WHEN l.total <= 0 OR s.paid >= l.total
-             OR (l.rebate > 0 AND s.paid_by_due >= l.total - l.rebate) THEN 0::numeric
-        ELSE GREATEST(
-            CASE WHEN %(on)s::date <= l.due_on THEN l.total - l.rebate ELSE l.total END - s.paid,
-            0)
-    END AS outstanding
-) o
+CROSS JOIN LATERAL (SELECT @@outstanding@@ AS outstanding) o
 WHERE o.outstanding > 0 AND o.outstanding >= %(min)s
 """
+
+
+def _compose(text: str, **parts: str) -> str:
+    """Put this module's own constant SQL fragments (never input) into ``text``."""
+    for name, part in parts.items():
+        text = text.replace(f"@@{name}@@", part)
+    return text
+
+
+_FROM = _compose(_FROM_TEXT, paid_by_due=_PAID_BY_DUE, outstanding=_OUTSTANDING)
+
+# The same figures for every holding at once (the ward totals): one pass
+# over the bills and the payments, hashed, instead of 156,052 look-ups
+# (1.8 s against 3.8 s at Khulna scale).
+_TOTALS_TEXT = """
+WITH l AS (
+    SELECT DISTINCT ON (b.holding_id) b.id, b.holding_id, b.total, b.rebate, b.due_on
+    FROM billing_bill b
+    JOIN billing_billrun r ON r.id = b.run_id
+    JOIN billing_billingperiod p ON p.id = r.period_id
+    WHERE b.status = 'issued' AND b.kind IN ('bill', 'correction')@@bills@@
+    ORDER BY b.holding_id, p.year DESC, p.quarter DESC, b.id DESC
+), paid AS (
+    SELECT pp.bill_id, sum(pp.amount) AS paid,
+           sum(pp.amount) FILTER (WHERE @@paid_by_due@@) AS paid_by_due
+    FROM payments_payment pp JOIN l ON l.id = pp.bill_id
+    WHERE pp.status = 'valid'
+    GROUP BY pp.bill_id
+), owed AS (
+    SELECT l.holding_id, @@outstanding@@ AS outstanding
+    FROM l
+    LEFT JOIN paid ON paid.bill_id = l.id
+    CROSS JOIN LATERAL (
+        SELECT COALESCE(paid.paid, 0) AS paid, COALESCE(paid.paid_by_due, 0) AS paid_by_due
+    ) s
+)
+SELECT w.number, w.name_en, w.name_bn, count(*), sum(o.outstanding)
+FROM owed o
+JOIN registry_holding h ON h.id = o.holding_id
+JOIN registry_ward w ON w.id = h.ward_id
+WHERE o.outstanding > 0 AND o.outstanding >= %(min)s@@wards@@
+GROUP BY w.number, w.name_en, w.name_bn
+ORDER BY w.number
+"""
+_TOTALS = _compose(_TOTALS_TEXT, paid_by_due=_PAID_BY_DUE, outstanding=_OUTSTANDING)
 
 _ROW = (
     "SELECT h.code, w.number AS ward, w.name_en AS ward_name_en, w.name_bn AS ward_name_bn,"
@@ -189,11 +237,15 @@ def dues_by_ward(
     filters: DuesFilters = DuesFilters(), *, on: datetime.date | None = None
 ) -> list[WardDues]:
     """Per ward: how many holdings owe and how much (the same filters)."""
-    where, params = _params(filters, on)
-    statement = (
-        "SELECT w.number, w.name_en, w.name_bn, count(*), sum(o.outstanding)"
-        f" {_FROM}{where} GROUP BY w.number, w.name_en, w.name_bn ORDER BY w.number"
-    )
+    _where, params = _params(filters, on)
+    bills = wards = ""
+    if filters.ward is not None:
+        bills = (
+            " AND b.holding_id IN (SELECT hh.id FROM registry_holding hh"
+            " JOIN registry_ward ww ON ww.id = hh.ward_id WHERE ww.number = %(ward)s)"
+        )
+        wards = " AND w.number = %(ward)s"
+    statement = _compose(_TOTALS, bills=bills, wards=wards)
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return [WardDues(*row) for row in cursor.fetchall()]

@@ -48,22 +48,25 @@ def _export_links(request, name: str) -> list[tuple[str, str]]:
 @require_GET
 def dues_list(request):
     form, filters = _dues_filters(request)
-    page = dues.dues_page(
-        filters, after=cursor(request.GET, "after"), before=cursor(request.GET, "before")
-    )
-    wards = dues.dues_by_ward(filters)
-    return access.render(
-        request,
-        "billing/staff/dues.html",
-        {
-            "form": form,
-            "page": page,
-            "wards": wards,
-            "total": sum((w.outstanding for w in wards), Decimal("0.00")),
-            "holdings": sum(w.holdings for w in wards),
-            "exports": _export_links(request, "dues"),
-        },
-    )
+    after, before = cursor(request.GET, "after"), cursor(request.GET, "before")
+    page = dues.dues_page(filters, after=after, before=before)
+    context = {
+        "form": form,
+        "page": page,
+        "exports": _export_links(request, "dues"),
+        "first_page": query_without_paging(request.GET),
+        "totals": not (after or before),
+    }
+    if context["totals"]:
+        # The totals read every holding (seconds at Khulna scale): on the
+        # first page only, not again for every page of the list.
+        wards = dues.dues_by_ward(filters)
+        context.update(
+            wards=wards,
+            total=sum((w.outstanding for w in wards), Decimal("0.00")),
+            holdings=sum(w.holdings for w in wards),
+        )
+    return access.render(request, "billing/staff/dues.html", context)
 
 
 def _respond(request, query, *, what: str, fmt: str, filters: dict):

@@ -128,6 +128,14 @@ def test_ward_totals_and_filters(sample_a):
         "02-077-0006-00",
     ]
     assert [(w.ward, w.holdings) for w in dues.dues_by_ward(big)] == [(1, 2), (2, 1)]
+    assert [(w.ward, w.holdings) for w in dues.dues_by_ward(only_2)] == [(2, 2)]
+    # The totals' set-based statement agrees with the per-holding one, rebates closed too.
+    after = {w.ward: (w.holdings, w.outstanding) for w in dues.dues_by_ward(on=AFTER_DUE)}
+    by_ward = {}
+    for row in dues.dues_page(on=AFTER_DUE).rows:
+        count, amount = by_ward.get(row.ward, (0, D("0")))
+        by_ward[row.ward] = (count + 1, amount + row.outstanding)
+    assert after == by_ward == {1: (3, D("2200.00")), 2: (3, D("1700.00"))}
 
 
 def test_keyset_pages_walk_forward_and_back(sample_a):

@@ -147,3 +147,16 @@ def test_dues_and_collection_stay_in_their_municipality(tenant_a, tenant_b):
         query = {"start": "2026-01-01", "end": "2026-12-31"}
         page = client.get("/staff/billing/collection/", query).content.decode()
         assert '<dd id="collection-total">0.00</dd>' in page
+
+
+def test_dues_totals_on_the_first_page_only(tenant_a):
+    with schema_context(tenant_a.schema_name):
+        dues_sample(tenant_a)
+        client = client_for(tenant_a, "revenue_collector")
+        page = client.get("/staff/billing/dues/", {"ward": "1"}).content.decode()
+        assert 'id="ward-dues"' in page
+        later = client.get("/staff/billing/dues/", {"ward": "1", "after": "01-077-0001-00"})
+        later = later.content.decode()
+        assert 'id="ward-dues"' not in later and 'href="?ward=1"' in later
+        rows = later.split('id="dues"', 1)[1].split("</table>", 1)[0]
+        assert "01-077-0003-00" in rows and "01-077-0001-00" not in rows
