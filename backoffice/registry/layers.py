@@ -34,6 +34,11 @@ _HOLDING_CODES = (
     "(SELECT string_agg(h.code, ', ' ORDER BY h.code) FROM registry_buildingholding bh"
     " JOIN registry_holding h ON h.id = bh.holding_id WHERE bh.building_id = t.id)"
 )
+_ADDRESSES = (
+    "(SELECT string_agg(DISTINCT h.address, '; ') FROM registry_buildingholding bh"
+    " JOIN registry_holding h ON h.id = bh.holding_id"
+    " WHERE bh.building_id = t.id AND h.address <> '')"
+)
 _OWNER_NAMES = (
     "(SELECT string_agg(DISTINCT o.name_en, ', ') FROM registry_buildingholding bh"
     " JOIN registry_holdingowner ho ON ho.holding_id = bh.holding_id"
@@ -108,6 +113,7 @@ BUILDINGS = Layer(
         Attribute("construction_year", _("construction year"), type="integer", tiles=False),
         Attribute("low_income", _("low-income community"), type="boolean", tiles=False),
         Attribute("holding_codes", _("holdings"), sql=_HOLDING_CODES, tiles=False),
+        Attribute("addresses", _("address"), sql=_ADDRESSES, tiles=False),
         # How many holdings the building carries (summed by the summary tool).
         Attribute(
             "holding_count",
@@ -163,7 +169,7 @@ BUILDINGS = Layer(
     full_detail_zoom=16,
     detail_url="/staff/registry/buildings/{bin}/",
     label_attribute="bin",
-    search_fields=("bin", "house_number", "holding_codes", "owner_names"),
+    search_fields=("bin", "house_number", "holding_codes", "addresses", "owner_names"),
     sum_fields=("households", "population", "holding_count"),
     count_by=("use", "structure_type"),
     where="t.status <> 'demolished'",

@@ -335,6 +335,24 @@ def test_old_export_files_are_swept(tenant_a):
         new.unlink()
 
 
+def test_find_by_a_part_of_an_address(tenant_a, client_a, city):
+    building = city["buildings"][6]
+    with schema_context(tenant_a.schema_name):
+        holding_make(
+            code="01-001-0009-01", buildings=[building], address="12 Shibbari Road, Sonadanga"
+        )
+    login(client_a, tenant_a, "viewer")
+    found = client_a.get("/staff/map/api/find/", {"q": "shibbari"}).json()["results"]
+    assert [(r["field"], r["id"]) for r in found] == [("addresses", building.pk)]
+    assert found[0]["value"] == "12 Shibbari Road, Sonadanga"
+    # A code or a BIN is not looked for in addresses.
+    from backoffice.registry.map_search import address_text
+
+    for text in ("01-001", "12", building.bin[:-1]):
+        with pytest.raises(ValueError):
+            address_text(text)
+
+
 def test_find_containments_by_the_bin_they_serve(tenant_a, client_a, city):
     from backoffice.fsm.models import ContainmentBuilding
 

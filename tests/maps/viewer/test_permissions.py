@@ -36,6 +36,7 @@ def _rows(ward_pk: int) -> list[MatrixRow]:
         ),
         # Someone else's (or no) export job: not found, for everyone who may use the map.
         MatrixRow(f"/staff/map/api/exports/{uuid.uuid4()}/", allowed=READERS, ok=404),
+        MatrixRow(f"/staff/map/api/exports/{uuid.uuid4()}/download/", allowed=READERS, ok=404),
     ]
 
 
