@@ -183,3 +183,31 @@ def test_run_pages_stay_in_their_municipality(sample_a, tenant_b):
         run.refresh_from_db()
         assert run.state == BillRun.State.PREPARED
     assert Decimal(run.total) == Decimal("1020.44")
+
+
+def _queries(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_list_pages_cost_the_same_queries_for_more_rows(sample_a):
+    chief = client_for(sample_a, "revenue_chief")
+    actor = staff_user(sample_a, "revenue_chief")
+    run = services.bill_run_prepare(actor=actor, period=period_make(2026, 1))
+    services.bill_run_issue(run_id=services.bill_run_approve(actor=actor, run=run).pk)
+    paths = ("/staff/billing/", f"/staff/billing/runs/{run.pk}/bills/", "/staff/billing/rates/")
+    before = [_queries(chief, p) for p in paths]
+    for quarter in (2, 3):
+        services.bill_run_prepare(actor=actor, period=period_make(2026, quarter))
+    actor_gis = staff_user(sample_a, "gis_officer")
+    for n in range(6, 12):
+        holding_make(actor_gis, code=f"01-001-{n:04d}-00")
+    run_b = services.bill_run_prepare(actor=actor, period=period_make(2026, 4))
+    services.bill_run_issue(run_id=services.bill_run_approve(actor=actor, run=run_b).pk)
+    paths_b = ("/staff/billing/", f"/staff/billing/runs/{run_b.pk}/bills/", "/staff/billing/rates/")
+    after = [_queries(chief, p) for p in paths_b]
+    assert after == before and max(after) <= 10
