@@ -29,6 +29,12 @@ _BUILDING = (
 # Days until the next emptying is due (negative: overdue; null: not known),
 # counted from the municipality's own date.
 _DUE_IN_DAYS = "(t.next_due_on - {today})"
+# The emptying-due theme's bands as a value to filter and summarise by.
+_DUE_STATUS = (
+    "(CASE WHEN t.next_due_on IS NULL THEN 'unknown'"
+    " WHEN t.next_due_on < {today} THEN 'overdue'"
+    " WHEN t.next_due_on <= {today} + 30 THEN 'due_30' ELSE 'later' END)"
+)
 
 TYPE_GROUPS = (
     ("septic", _("Septic tank"), "#7b2cbf"),
@@ -65,6 +71,13 @@ CONTAINMENTS = Layer(
         ),
         Attribute("next_due_on", _("next emptying due"), type="date", sql='t."next_due_on"::text'),
         Attribute("due_in_days", _("days until emptying is due"), type="integer", sql=_DUE_IN_DAYS),
+        Attribute(
+            "emptying_status",
+            _("emptying"),
+            sql=_DUE_STATUS,
+            tiles=False,
+            choices=tuple((value, label) for value, label, _colour in DUE_BANDS),
+        ),
         Attribute("times_emptied", _("times emptied"), type="integer", tiles=False),
         Attribute("households_served", _("households served"), type="integer", tiles=False),
         Attribute("population_served", _("population served"), type="integer", tiles=False),
@@ -125,7 +138,7 @@ CONTAINMENTS = Layer(
     label_attribute="code",
     search_fields=("code", "building"),
     sum_fields=("households_served", "population_served", "volume_m3"),
-    count_by=("type",),
+    count_by=("type", "emptying_status"),
     where="t.location IS NOT NULL",
     daily=True,
     order=70,

@@ -335,6 +335,41 @@ def test_old_export_files_are_swept(tenant_a):
         new.unlink()
 
 
+def test_filter_and_summarise_containments_by_emptying_status(tenant_a, client_a, city):
+    import datetime
+
+    from tenants.clock import municipality_today
+
+    with schema_context(tenant_a.schema_name):
+        today = municipality_today(tenant_a)
+        for i, containment in enumerate(city["containments"]):
+            # 0: no date; then overdue, due within 30 days, later, in turn.
+            due = None if i == 0 else today + datetime.timedelta(days=(-5, 10, 90)[i % 3])
+            Containment.objects.filter(pk=containment.pk).update(next_due_on=due)
+        expected = dict(
+            _independent(
+                "SELECT CASE WHEN next_due_on IS NULL THEN 'unknown'"
+                " WHEN next_due_on < %(d)s THEN 'overdue' WHEN next_due_on <= %(d)s + 30"
+                " THEN 'due_30' ELSE 'later' END, count(*) FROM fsm_containment GROUP BY 1",
+                {"d": today},
+            )
+        )
+    assert expected == {"unknown": 1, "overdue": 3, "due_30": 4, "later": 4}
+    login(client_a, tenant_a, "fsm_manager")
+    selected = client_a.post(
+        "/staff/map/api/select/", {"layer": "containments", "f_emptying_status": "overdue"}
+    ).json()
+    assert selected["count"] == 3
+    assert {row["values"]["emptying_status"] for row in selected["rows"]} == {"overdue"}
+    summary = client_a.post(
+        "/staff/map/api/summary/",
+        {"layer": "containments", "group": "area", "by": "emptying_status"},
+    ).json()
+    assert {r["category"]: r["count"] for r in summary["rows"]} == expected
+    labels = {r["category"]: r["category_label"] for r in summary["rows"]}
+    assert labels["overdue"] == "Emptying overdue"
+
+
 def test_find_by_a_part_of_an_address(tenant_a, client_a, city):
     building = city["buildings"][6]
     with schema_context(tenant_a.schema_name):
