@@ -1,0 +1,92 @@
+"""Synthetic water data at the tiny scale: a Khulna WASA-like share of the
+holdings connected, most metered, a year of readings whose use adds up,
+a few flagged; the same data for the same seed; --replace."""
+
+import datetime
+
+from django.db.models import Count, Sum
+from django_tenants.utils import schema_context
+
+from backoffice.registry.models import Holding
+from backoffice.registry.synthetic import city_generate
+from backoffice.water import runs
+from backoffice.water.models import Connection, Meter, Reading, WaterBillingPeriod
+from backoffice.water.synthetic import connection_share
+
+
+def generate(seed: int = 1):
+    return city_generate(scale="tiny", seed=seed, replace=True)
+
+
+def test_the_share_of_khulna():
+    assert connection_share(156_052) == 62_421
+
+
+def _snapshot():
+    # numbers come from the schema's sequence (never rolled back): compare the rest
+    return list(
+        Connection.objects.order_by("holding__code").values_list(
+            "holding__code", "category__code", "metered", "size_mm", "connected_on"
+        )
+    ), list(
+        Reading.objects.order_by("meter__connection__holding__code", "read_on").values_list(
+            "value", "status"
+        )
+    )
+
+
+def test_tiny_city_has_connections_meters_and_a_year_of_readings(tenant_a, tenant_b):
+    with schema_context(tenant_a.schema_name):
+        gen = generate()
+        holdings = Holding.objects.count()
+        connections = Connection.objects.count()
+        assert 0.3 * holdings < connections < 0.5 * holdings
+        metered = Connection.objects.filter(metered=True).count()
+        assert 0.75 < metered / connections < 0.95
+        assert Meter.objects.count() == metered and gen.counts["water.Meter"] == metered
+        assert WaterBillingPeriod.objects.count() == 12
+        categories = set(Connection.objects.values_list("category__code", flat=True))
+        assert {"domestic", "commercial"} <= categories
+        # connections sit on their holding's building
+        conn = Connection.objects.filter(building__isnull=False).first()
+        assert conn.location.distance(conn.building.footprint.centroid) < 0.001
+        # a year of readings: about one a month for meters connected before the year
+        per_meter = Reading.objects.values("meter").annotate(n=Count("id"))
+        counts = sorted(r["n"] for r in per_meter)
+        assert counts[len(counts) // 2] >= 10
+        # use is the difference of successive readings
+        meter = Meter.objects.annotate(n=Count("readings")).filter(n__gte=6).first()
+        values = list(meter.readings.order_by("read_on").values_list("value", "consumption"))
+        previous = meter.initial_reading
+        for value, use in values:
+            assert use == value - previous and use >= 0
+            previous = value
+        flagged = Reading.objects.filter(status=Reading.Status.FLAGGED).count()
+        assert flagged < 0.02 * Reading.objects.count()
+        assert Reading.objects.filter(read_on__gt=datetime.date.today()).count() == 0
+        # readings fall in their period
+        assert not Reading.objects.exclude(
+            read_on__gte=models_f("period__starts_on"), read_on__lte=models_f("period__ends_on")
+        ).exists()
+        first = _snapshot()
+        # a month's run can be prepared from them
+        period = WaterBillingPeriod.objects.order_by("year", "month").first()
+        run = runs.water_run_prepare(actor=None, period=period)
+        assert run.connection_count > 0 and run.consumption > 0
+        used = Reading.objects.filter(period=period, status="accepted").aggregate(
+            m3=Sum("consumption")
+        )
+        assert run.consumption == used["m3"]
+    with schema_context(tenant_b.schema_name):
+        generate()
+        assert _snapshot() == first  # same seed, same data
+    with schema_context(tenant_a.schema_name):
+        generate(seed=2)  # --replace: the earlier city's water data goes
+        assert _snapshot() != first
+        assert WaterBillingPeriod.objects.count() == 12
+
+
+def models_f(name):
+    from django.db.models import F
+
+    return F(name)
