@@ -1,4 +1,6 @@
-"""Payments against bills.
+"""Payments against bills: a holding-tax bill (billing.Bill) or a water bill
+(water.WaterBill); exactly one of the two on every row (a check constraint),
+read through ``document`` (see documents.py).
 
 A ``PaymentTransaction`` is one attempt to pay a bill through a gateway; its
 state only moves forward (initiated -> pending -> paid | failed | cancelled;
@@ -15,8 +17,20 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.models import Bill
+from backoffice.water.models import WaterBill
 
 CURRENCY = "BDT"
+# A payment or transaction is for one holding-tax bill or one water bill.
+ONE_DOCUMENT = models.Q(bill__isnull=False, water_bill__isnull=True) | models.Q(
+    bill__isnull=True, water_bill__isnull=False
+)
+
+
+class _ForOneDocument:
+    @property
+    def document(self):
+        """The bill paid: a billing.Bill or a water.WaterBill."""
+        return self.bill if self.bill_id is not None else self.water_bill
 
 
 class Gateway(models.TextChoices):
@@ -42,7 +56,7 @@ class GatewayAccount(models.Model):
         return self.get_gateway_display()
 
 
-class PaymentTransaction(models.Model):
+class PaymentTransaction(_ForOneDocument, models.Model):
     class State(models.TextChoices):
         INITIATED = "initiated", _("Initiated")
         PENDING = "pending", _("Pending")
@@ -51,7 +65,20 @@ class PaymentTransaction(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     bill = models.ForeignKey(
-        Bill, on_delete=models.PROTECT, related_name="+", verbose_name=_("bill")
+        Bill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bill"),
+    )
+    water_bill = models.ForeignKey(
+        WaterBill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("water bill"),
     )
     gateway = models.CharField(_("gateway"), max_length=12, choices=Gateway.choices)
     tran_id = models.CharField(_("transaction id"), max_length=40, unique=True)
@@ -89,6 +116,7 @@ class PaymentTransaction(models.Model):
                 fields=["gateway", "gateway_tran_id"], name="payments_gateway_tran_once"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payments_tran_amount"),
+            models.CheckConstraint(condition=ONE_DOCUMENT, name="payments_tran_one_document"),
         ]
         indexes = [models.Index(fields=["state", "created_at"])]
 
@@ -96,7 +124,7 @@ class PaymentTransaction(models.Model):
         return self.tran_id
 
 
-class Payment(models.Model):
+class Payment(_ForOneDocument, models.Model):
     class Method(models.TextChoices):
         ONLINE = "online", _("Online")
         COUNTER = "counter", _("Counter")
@@ -106,7 +134,20 @@ class Payment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     bill = models.ForeignKey(
-        Bill, on_delete=models.PROTECT, related_name="+", verbose_name=_("bill")
+        Bill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bill"),
+    )
+    water_bill = models.ForeignKey(
+        WaterBill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("water bill"),
     )
     transaction = models.OneToOneField(
         PaymentTransaction,
@@ -144,6 +185,7 @@ class Payment(models.Model):
                 fields=["receipt_year", "receipt_seq"], name="payments_receipt_seq_once"
             ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payments_amount_gt_0"),
+            models.CheckConstraint(condition=ONE_DOCUMENT, name="payments_one_document"),
         ]
 
     def __str__(self) -> str:

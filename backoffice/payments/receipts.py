@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.payments.documents import document_view
 from backoffice.payments.models import Payment
 
 REASON = "Receipt for a payment received by the municipality"
@@ -17,6 +18,7 @@ LABELS = {
     "receipt": _("Receipt number"),
     "bill": _("Bill number"),
     "holding": _("Holding code"),
+    "connection": _("Water connection"),
     "period": _("Billing period"),
     "amount": _("Amount received (BDT)"),
     "received": _("Received on"),
@@ -40,14 +42,14 @@ def receipt_pdf_available() -> bool:
 def receipt_html(payment: Payment, *, head) -> str:
     from backoffice.billing.pdf.rendering import both, date_both, digits_both, money_both
 
-    bill = payment.bill
-    period = bill.run.period
+    bill = document_view(payment.document)
     cancellation = getattr(payment, "cancellation", None)
+    reference = LABELS["connection"] if payment.water_bill_id else LABELS["holding"]
     facts = [
         (both(LABELS["receipt"]), digits_both(payment.receipt_number)),
         (both(LABELS["bill"]), digits_both(bill.number)),
-        (both(LABELS["holding"]), digits_both(bill.holding.code)),
-        (both(LABELS["period"]), digits_both(str(period))),
+        (both(reference), digits_both(bill.reference)),
+        (both(LABELS["period"]), digits_both(bill.period)),
         (both(LABELS["amount"]), money_both(payment.amount)),
         (both(LABELS["received"]), date_both(timezone.localtime(payment.received_at).date())),
         (both(LABELS["method"]), both(Payment.Method(payment.method).label)),

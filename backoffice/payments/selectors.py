@@ -7,45 +7,48 @@ from decimal import Decimal
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from backoffice.billing.models import Bill
+from backoffice.payments.documents import Document, document_filter, document_rebate
 from backoffice.payments.models import Payment, PaymentTransaction
 
 
-def bill_paid_amount(bill: Bill) -> Decimal:
-    """What valid (not cancelled) receipts credit to ``bill``."""
-    total = Payment.objects.filter(bill=bill, status=Payment.Status.VALID).aggregate(
+def bill_paid_amount(bill: Document) -> Decimal:
+    """What valid (not cancelled) receipts credit to ``bill`` (a holding-tax
+    or a water bill, like every function here that takes a bill)."""
+    total = Payment.objects.filter(**document_filter(bill), status=Payment.Status.VALID).aggregate(
         s=Sum("amount")
     )["s"]
     return total or Decimal("0.00")
 
 
-def _due_day_end(bill: Bill) -> datetime.datetime:
+def _due_day_end(bill: Document) -> datetime.datetime:
     """The first instant after the due date, on the municipality's clock."""
     day = bill.due_on + datetime.timedelta(days=1)
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def bill_paid_by_due_date(bill: Bill) -> Decimal:
+def bill_paid_by_due_date(bill: Document) -> Decimal:
     total = Payment.objects.filter(
-        bill=bill, status=Payment.Status.VALID, received_at__lt=_due_day_end(bill)
+        **document_filter(bill), status=Payment.Status.VALID, received_at__lt=_due_day_end(bill)
     ).aggregate(s=Sum("amount"))["s"]
     return total or Decimal("0.00")
 
 
-def bill_amount_due(bill: Bill, *, on: datetime.date | None = None) -> Decimal:
+def bill_amount_due(bill: Document, *, on: datetime.date | None = None) -> Decimal:
     """The bill's total, less the early-payment rebate up to its due date."""
     on = on or timezone.localdate()
-    return bill.total - bill.rebate if on <= bill.due_on else bill.total
+    rebate = document_rebate(bill)
+    return bill.total - rebate if on <= bill.due_on else bill.total
 
 
-def bill_is_paid(bill: Bill) -> bool:
+def bill_is_paid(bill: Document) -> bool:
     """Paid in full, or paid the total less the rebate by the due date."""
     if bill.total <= 0 or bill_paid_amount(bill) >= bill.total:
         return True
-    return bill.rebate > 0 and bill_paid_by_due_date(bill) >= bill.total - bill.rebate
+    rebate = document_rebate(bill)
+    return rebate > 0 and bill_paid_by_due_date(bill) >= bill.total - rebate
 
 
-def bill_outstanding(bill: Bill, *, on: datetime.date | None = None) -> Decimal:
+def bill_outstanding(bill: Document, *, on: datetime.date | None = None) -> Decimal:
     """What is left to pay ``on`` a day (today by default)."""
     if bill_is_paid(bill):
         return Decimal("0.00")
@@ -55,7 +58,13 @@ def bill_outstanding(bill: Bill, *, on: datetime.date | None = None) -> Decimal:
 def payment_by_receipt(number: str) -> Payment | None:
     return (
         Payment.objects.select_related(
-            "bill__holding", "bill__run__period", "transaction", "received_by", "cancellation"
+            "bill__holding",
+            "bill__run__period",
+            "water_bill__connection",
+            "water_bill__run__period",
+            "transaction",
+            "received_by",
+            "cancellation",
         )
         .filter(receipt_number=number)
         .first()
@@ -65,13 +74,17 @@ def payment_by_receipt(number: str) -> Payment | None:
 def payment_search(*, query: str = "", method: str = "", status: str = "") -> QuerySet[Payment]:
     """Staff payment search: by receipt, bill, holding code or our/gateway
     transaction id."""
-    payments = Payment.objects.select_related("bill__holding", "transaction", "received_by")
+    payments = Payment.objects.select_related(
+        "bill__holding", "water_bill__connection", "transaction", "received_by"
+    )
     query = (query or "").strip()
     if query:
         payments = payments.filter(
             Q(receipt_number__iexact=query)
             | Q(bill__number__iexact=query)
             | Q(bill__holding__code__iexact=query)
+            | Q(water_bill__number__iexact=query)
+            | Q(water_bill__connection__number__iexact=query)
             | Q(transaction__tran_id__iexact=query)
             | Q(transaction__gateway_tran_id__iexact=query)
         )
@@ -83,21 +96,25 @@ def payment_search(*, query: str = "", method: str = "", status: str = "") -> Qu
 
 
 def transaction_by_tran_id(tran_id: str) -> PaymentTransaction | None:
-    return PaymentTransaction.objects.select_related("bill").filter(tran_id=tran_id).first()
+    return (
+        PaymentTransaction.objects.select_related("bill", "water_bill")
+        .filter(tran_id=tran_id)
+        .first()
+    )
 
 
 def transactions_pending() -> QuerySet[PaymentTransaction]:
     return PaymentTransaction.objects.filter(
         state__in=[PaymentTransaction.State.INITIATED, PaymentTransaction.State.PENDING]
-    ).select_related("bill")
+    ).select_related("bill", "water_bill")
 
 
-def bill_payment_status(bill: Bill):
+def bill_payment_status(bill: Document):
     """billing.pdf's PaymentStatus for ``bill``: paid in full or not, how much
     valid receipts credit, and the day of the last one when fully paid."""
     from backoffice.billing.pdf.payment_status import PaymentStatus
 
-    valid = Payment.objects.filter(bill=bill, status=Payment.Status.VALID)
+    valid = Payment.objects.filter(**document_filter(bill), status=Payment.Status.VALID)
     figures = valid.aggregate(total=Sum("amount"), last=Max("received_at"))
     paid_amount = figures["total"] or Decimal("0.00")
     paid = bill_is_paid(bill)

@@ -21,9 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.billing.models import Bill
 from backoffice.payments.adapters import GatewayError, adapter_get
 from backoffice.payments.adapters.base import Verdict
+from backoffice.payments.documents import (
+    Document,
+    document_check_payable,
+    document_field,
+    document_lock,
+    document_view,
+)
 from backoffice.payments.models import (
     CURRENCY,
     Payment,
@@ -55,9 +61,8 @@ def transition_allowed(current: str, new: str) -> bool:
     return new in TRANSITIONS[State(current)]
 
 
-def _payable(bill: Bill) -> None:
-    if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
-        raise ValidationError(_("Only an issued bill can be paid."))
+def _payable(bill: Document) -> None:
+    document_check_payable(bill)
 
 
 def _number_take(now, kind: str = "R") -> tuple[int, int, str]:
@@ -72,12 +77,12 @@ def _number_take(now, kind: str = "R") -> tuple[int, int, str]:
 
 
 def _payment_create(
-    *, bill: Bill, amount: Decimal, method: str, actor=None, tran=None, payer_name=""
+    *, bill: Document, amount: Decimal, method: str, actor=None, tran=None, payer_name=""
 ):
     now = timezone.now()
     year, seq, number = _number_take(now)
     payment = Payment(
-        bill=bill,
+        **{document_field(bill): bill},
         transaction=tran,
         method=method,
         amount=amount,
@@ -98,19 +103,19 @@ def _payment_create(
 
 @transaction.atomic
 def transaction_initiate(
-    *, bill: Bill, gateway: str, urls_for, info: dict | None = None
+    *, bill: Document, gateway: str, urls_for, info: dict | None = None
 ) -> PaymentTransaction:
     """Open a gateway session for the bill's outstanding amount.  ``urls_for``
     maps our tran_id to the CallbackUrls (absolute, on the municipality's
     host).  The row is committed as initiated even if the gateway refuses
     (then it is failed), so every attempt leaves a trace."""
-    bill = Bill.objects.select_for_update().get(pk=bill.pk)
+    bill = document_lock(bill)
     _payable(bill)
     amount = bill_outstanding(bill)
     if amount <= 0:
         raise ValidationError(_("This bill has nothing left to pay."))
     tran = PaymentTransaction(
-        bill=bill,
+        **{document_field(bill): bill},
         gateway=gateway,
         tran_id=f"IMIS{timezone.now():%y%m%d}{secrets.token_hex(8).upper()}",
         amount=amount,
@@ -124,7 +129,7 @@ def transaction_initiate(
         obj=tran,
         data={"bill": bill.number, "gateway": gateway, "amount": str(amount)},
     )
-    details = {"bill": bill.number, "holding": bill.holding.code, **(info or {})}
+    details = {"bill": bill.number, "holding": document_view(bill).reference, **(info or {})}
     try:
         start = adapter_get(gateway).session_start(
             tran_id=tran.tran_id,
@@ -252,7 +257,7 @@ def _settle_record(*, tran_pk: int, verdict: Verdict, source: str) -> Settlement
         held_for_review=False,
     )
     payment = _payment_create(
-        bill=tran.bill, amount=tran.amount, method=Payment.Method.ONLINE, tran=tran
+        bill=tran.document, amount=tran.amount, method=Payment.Method.ONLINE, tran=tran
     )
     audit_event_record(
         actor=None,
@@ -262,13 +267,13 @@ def _settle_record(*, tran_pk: int, verdict: Verdict, source: str) -> Settlement
     )
     # The gateway took the amount asked at the start; if the counter was paid
     # meanwhile, the bill is overpaid: recorded all the same, flagged for a refund.
-    over = bill_paid_amount(tran.bill) - tran.bill.total
+    over = bill_paid_amount(tran.document) - tran.document.total
     if over > 0:
         audit_event_record(
             actor=None,
             action="payments.overpaid",
             obj=payment,
-            data={"bill": tran.bill.number, "over": str(over)},
+            data={"bill": tran.document.number, "over": str(over)},
         )
     return Settlement(tran, payment, "paid")
 
@@ -284,7 +289,7 @@ def transaction_review_release(*, actor, tran: PaymentTransaction) -> Settlement
     tran.held_for_review = False
     _state_set(tran, State.PAID, paid_at=timezone.now())
     payment = _payment_create(
-        bill=tran.bill, amount=tran.amount, method=Payment.Method.ONLINE, tran=tran
+        bill=tran.document, amount=tran.amount, method=Payment.Method.ONLINE, tran=tran
     )
     audit_event_record(actor=actor, action="payments.review_released", obj=payment)
     return Settlement(tran, payment, "paid")
@@ -311,11 +316,13 @@ def reconcile_pending(*, min_age_seconds: int) -> dict:
 
 
 @transaction.atomic
-def counter_payment_record(*, actor, bill: Bill, amount: Decimal, payer_name: str = "") -> Payment:
+def counter_payment_record(
+    *, actor, bill: Document, amount: Decimal, payer_name: str = ""
+) -> Payment:
     """Cash or cheque at the counter; any amount up to what is outstanding."""
     if not user_has_role(actor, COUNTER_ROLES):
         raise PermissionDenied(_("Only revenue staff take counter payments."))
-    bill = Bill.objects.select_for_update().get(pk=bill.pk)
+    bill = document_lock(bill)
     _payable(bill)
     amount = Decimal(amount).quantize(Decimal("0.01"))
     if amount <= 0:

@@ -25,6 +25,7 @@ from backoffice.billing.pdf.signing import SigningUnavailable
 from backoffice.billing.selectors import bills_of_holding
 from backoffice.payments import receipts
 from backoffice.payments import selectors as payments
+from backoffice.payments.documents import water_bills_of_holding
 from backoffice.registry.codes import holding_code_normalise
 from backoffice.registry.models import Holding
 from citizen.models import OneTimeCode
@@ -71,19 +72,36 @@ def _rows(code: str) -> list[dict]:
     return rows
 
 
+def _water_rows(code: str) -> list[dict]:
+    return [
+        {
+            "bill": bill,
+            "outstanding": payments.bill_outstanding(bill),
+            "is_paid": payments.bill_is_paid(bill),
+        }
+        for bill in water_bills_of_holding(code)
+    ]
+
+
 def bill_lookup(request):
     _public_bills_on()
     if not request.tenant.has_module("payments"):
         raise Http404
     form = BillLookupForm(request.GET or None)
-    rows, code = None, ""
+    rows, water_rows, code = None, None, ""
     if request.GET and form.is_valid():
         if not lookup_allowed(request, "bills"):
             form.add_error(None, ValidationError(_("Too many look-ups. Please try again later.")))
         else:
             code = form.cleaned_data["holding_code"]
             rows = _rows(code)
-    return render(request, "citizen/bills/lookup.html", {"form": form, "rows": rows, "code": code})
+            if request.tenant.has_module("water"):
+                water_rows = _water_rows(code)
+    return render(
+        request,
+        "citizen/bills/lookup.html",
+        {"form": form, "rows": rows, "water_rows": water_rows, "code": code},
+    )
 
 
 def _pdf_response(data: bytes, filename: str) -> HttpResponse:

@@ -33,3 +33,18 @@ def test_lookup_by_holding_code_in_bangla_digits(tenant_a, client_a, client_b):
 def test_the_lookup_is_open_to_everyone(tenant_a):
     rows = [MatrixRow("/en/pay/", allowed={*ALL_STAFF, ANONYMOUS}, anonymous=200)]
     assert_role_matrix(tenant_a, host_of(tenant_a.code), rows)
+
+
+def test_water_bills_of_the_holding_are_listed_and_payable(tenant_a, client_a, client_b):
+    from tests.backoffice.payments.factories import water_bill_make
+
+    with schema_context(tenant_a.schema_name):
+        water = water_bill_make(total=Decimal("640.00"))
+        code, connection = water.connection.holding.code, water.connection.number
+    page = client_a.get("/en/pay/", {"holding_code": code}).content.decode()
+    assert "Water bills" in page and water.number in page and connection in page
+    assert f"/payments/pay/{water.number}/" in page and "640.00" in page
+    pay = client_a.get(f"/payments/pay/{water.number}/").content.decode()
+    assert connection in pay and "640.00" in pay
+    other = client_b.get("/en/pay/", {"holding_code": code}).content.decode()
+    assert water.number not in other

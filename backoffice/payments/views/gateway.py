@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backoffice.billing.selectors import bill_by_number
 from backoffice.payments import receipts, selectors, services
 from backoffice.payments.adapters import GatewayError, adapter_get
 from backoffice.payments.adapters.base import CallbackUrls
+from backoffice.payments.documents import document_by_number, document_view
 from backoffice.payments.forms import PayForm
 from backoffice.payments.models import Gateway, PaymentTransaction
 
@@ -56,8 +56,8 @@ def pay_start(request, number: str):
     """The bill's outstanding amount and a choice of gateway; POST opens the
     gateway session and sends the customer there."""
     _module_on()
-    bill = bill_by_number(number)
-    if bill is None or bill.kind == bill.Kind.CANCELLATION:
+    bill = document_by_number(number)
+    if bill is None or bill.kind == type(bill).Kind.CANCELLATION:
         raise Http404
     outstanding = selectors.bill_outstanding(bill)
     form = PayForm(request.POST or None)
@@ -78,7 +78,7 @@ def pay_start(request, number: str):
         request,
         "payments/pay.html",
         {
-            "bill": bill,
+            "bill": document_view(bill),
             "paid": selectors.bill_paid_amount(bill),
             "outstanding": outstanding,
             "form": form,
@@ -155,7 +155,12 @@ def transaction_status(request, tran_id: str):
     return render(
         request,
         "payments/status.html",
-        {"tran": tran, "payment": payment, "pdf_available": receipts.receipt_pdf_available()},
+        {
+            "tran": tran,
+            "bill": document_view(tran.document),
+            "payment": payment,
+            "pdf_available": receipts.receipt_pdf_available(),
+        },
     )
 
 

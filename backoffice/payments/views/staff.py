@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backoffice.billing.selectors import bill_by_number
 from backoffice.payments import receipts, selectors, services
 from backoffice.payments.adapters import GatewayError
+from backoffice.payments.documents import document_by_number, document_view
 from backoffice.payments.forms import CounterPaymentForm, PaymentSearchForm, ReceiptCancelForm
 from tenants.permissions import role_required, user_has_role
 
@@ -40,7 +40,7 @@ def counter_payment(request):
     initial = {"bill": request.GET.get("bill", "")}
     form = CounterPaymentForm(request.POST or None, initial=initial)
     number = request.POST.get("bill") or request.GET.get("bill") or ""
-    bill = bill_by_number(number.strip()) if number else None
+    bill = document_by_number(number) if number else None
     if request.method == "POST" and form.is_valid():
         if bill is None:
             form.add_error("bill", ValidationError("no bill"))
@@ -56,7 +56,7 @@ def counter_payment(request):
                 form.add_error("amount", exc)
             else:
                 return redirect("payments_staff:receipt", number=payment.receipt_number)
-    context = {"form": form, "bill": bill}
+    context = {"form": form, "bill": document_view(bill) if bill is not None else None}
     if bill is not None:
         context.update(
             paid=selectors.bill_paid_amount(bill), outstanding=selectors.bill_outstanding(bill)
@@ -118,7 +118,7 @@ def receipt_detail(request, number: str):
         "payments/receipt.html",
         {
             "payment": payment,
-            "bill": payment.bill,
+            "bill": document_view(payment.document),
             "cancellation": getattr(payment, "cancellation", None),
             "can_cancel": user_has_role(request.user, CHIEF),
             "pdf_available": receipts.receipt_pdf_available(),

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from backoffice.billing.models import Bill, BillingPeriod, BillRun
 from backoffice.registry.models import Holding
-from tests.backoffice.registry.factories import holding_make, wards_make
+from tests.backoffice.registry.factories import building_make, holding_make, wards_make
 
 YEAR = 2031
 
@@ -40,5 +40,41 @@ def bill_make(
         total=Decimal(total),
         rebate=Decimal(rebate),
         due_on=period.due_on,
+        issued_at=timezone.now(),
+    )
+
+
+def water_bill_make(total=Decimal("850.00"), month: int = 10) -> "WaterBill":  # noqa: F821
+    """An issued water bill of a metered domestic connection, made directly
+    (the water suite tests issuing)."""
+    from backoffice.water.models import TariffCategory, WaterBill, WaterBillRun
+    from tests.backoffice.water.factories import connection_make, period_make, tariffs_make
+
+    wards_make(1)
+    domestic = TariffCategory.objects.filter(code="domestic").first() or tariffs_make()["domestic"]
+    n = WaterBill.objects.count() + 1
+    code = f"01-066-{n:04d}-00"
+    building = building_make(None, ward=1, index=900 + n)
+    holding = Holding.objects.filter(code=code).first() or holding_make(
+        None, code=code, buildings=[building]
+    )
+    connection = connection_make(holding=holding, category=domestic, building=building)
+    period = period_make(year=YEAR, month=month)
+    run, _ = WaterBillRun.objects.get_or_create(
+        period=period,
+        defaults={"state": WaterBillRun.State.ISSUED, "prepared_at": timezone.now()},
+    )
+    period.last_number += 1
+    period.save(update_fields=["last_number"])
+    return WaterBill.objects.create(
+        run=run,
+        connection=connection,
+        number=f"W{YEAR}{month:02d}-{period.last_number:06d}",
+        category="domestic",
+        metered=True,
+        consumption=Decimal("12.000"),
+        lines=[{"code": "slab", "amount": str(total)}],
+        total=Decimal(total),
+        due_on=period.ends_on,
         issued_at=timezone.now(),
     )

@@ -1,0 +1,106 @@
+"""What a payment pays: a holding-tax bill (billing.Bill) or a water bill
+(water.WaterBill).  Payments talk to both through these few functions, so
+the rules (idempotent recording, receipts, reconciliation) are written once.
+
+Numbers do not collide: holding-tax bills are numbered ``YYYY-Qn-NNNNNN``
+and water bills ``WYYYYMM-N...``; each is unique in its own table."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from backoffice.billing.models import Bill
+from backoffice.water.models import WaterBill
+
+Document = Bill | WaterBill
+ZERO = Decimal("0.00")
+
+
+def document_field(document: Document) -> str:
+    """The Payment / PaymentTransaction field that names ``document``."""
+    return "water_bill" if isinstance(document, WaterBill) else "bill"
+
+
+def document_filter(document: Document) -> dict:
+    return {document_field(document): document}
+
+
+def document_by_number(number: str) -> Document | None:
+    number = (number or "").strip()
+    if not number:
+        return None
+    bill = Bill.objects.select_related("holding", "run__period").filter(number=number).first()
+    if bill is not None:
+        return bill
+    return (
+        WaterBill.objects.select_related("connection__holding", "run__period")
+        .filter(number=number)
+        .first()
+    )
+
+
+def document_lock(document: Document) -> Document:
+    """The document's row, locked for the caller's transaction."""
+    return type(document).objects.select_for_update().get(pk=document.pk)
+
+
+def document_check_payable(document: Document) -> None:
+    cancellation = type(document).Kind.CANCELLATION
+    if document.status != type(document).Status.ISSUED or document.kind == cancellation:
+        raise ValidationError(_("Only an issued bill can be paid."))
+
+
+def document_rebate(document: Document) -> Decimal:
+    """The early-payment rebate (holding tax only)."""
+    return getattr(document, "rebate", ZERO) or ZERO
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """What pages, receipts and gateways show of a document."""
+
+    number: str
+    kind_label: str
+    reference_label: str
+    reference: str
+    period: str
+    total: Decimal
+    rebate: Decimal
+    due_on: object
+
+
+KIND_LABELS = {"bill": gettext_lazy("Holding tax bill"), "water_bill": gettext_lazy("Water bill")}
+REFERENCE_LABELS = {"bill": gettext_lazy("Holding"), "water_bill": gettext_lazy("Connection")}
+
+
+def document_view(document: Document) -> DocumentView:
+    field = document_field(document)
+    water = field == "water_bill"
+    reference = document.connection.number if water else document.holding.code
+    return DocumentView(
+        number=document.number,
+        kind_label=str(KIND_LABELS[field]),
+        reference_label=str(REFERENCE_LABELS[field]),
+        reference=reference,
+        period=str(document.run.period),
+        total=document.total,
+        rebate=document_rebate(document),
+        due_on=document.due_on,
+    )
+
+
+def water_bills_of_holding(code: str, *, limit: int = 12) -> list[WaterBill]:
+    """The issued water bills of the holding's connections, newest first
+    (what the citizen's look-up lists next to the holding-tax bills)."""
+    return list(
+        WaterBill.objects.select_related("connection", "run__period")
+        .filter(
+            connection__holding__code=code,
+            status=WaterBill.Status.ISSUED,
+            kind=WaterBill.Kind.BILL,
+        )
+        .order_by("-run__period__year", "-run__period__month", "-id")[:limit]
+    )

@@ -1,0 +1,120 @@
+"""Water bills are paid like holding-tax bills: counter payments (partial,
+never more than outstanding), online transactions against the gateway
+simulator, consecutive receipts shared with holding tax, signed receipts
+that name the connection; a payment is for exactly one bill; the staff
+search finds water receipts; the other municipality sees none of it."""
+
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django_tenants.utils import schema_context
+
+from backoffice.billing.pdf import signing
+from backoffice.payments import selectors, services
+from backoffice.payments.adapters.base import CallbackUrls
+from backoffice.payments.documents import document_by_number
+from backoffice.payments.models import Payment, PaymentTransaction
+from tests.backoffice.billing.pdf_support import pdf_text
+from tests.backoffice.payments.factories import bill_make, water_bill_make
+from tests.conftest import login, staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def in_a(tenant_a, settings, tmp_path):
+    settings.IMIS_PRIVATE_MEDIA_ROOT = tmp_path
+    with schema_context(tenant_a.schema_name):
+        yield tenant_a
+
+
+def test_counter_payments_on_a_water_bill(in_a):
+    collector = staff_user(in_a, "revenue_collector")
+    water = water_bill_make(total=Decimal("850.00"))
+    tax = bill_make(total=Decimal("100.00"))
+    assert document_by_number(water.number) == water
+    assert document_by_number(tax.number) == tax
+    first = services.counter_payment_record(actor=collector, bill=water, amount=Decimal("350"))
+    second = services.counter_payment_record(actor=collector, bill=tax, amount=Decimal("100"))
+    assert first.water_bill_id == water.pk and first.bill_id is None
+    assert first.document == water and second.document == tax
+    assert selectors.bill_outstanding(water) == Decimal("500.00")
+    assert selectors.bill_paid_amount(tax) == Decimal("100.00")  # no mixing of the two
+    with pytest.raises(ValidationError):
+        services.counter_payment_record(actor=collector, bill=water, amount=Decimal("500.01"))
+    services.counter_payment_record(actor=collector, bill=water, amount=Decimal("500"))
+    assert selectors.bill_is_paid(water)
+    # One receipt sequence for the municipality, whatever was paid.
+    assert [p.receipt_seq for p in Payment.objects.order_by("receipt_seq")] == [1, 2, 3]
+
+
+def test_a_payment_is_for_exactly_one_bill(in_a):
+    water, tax = water_bill_make(), bill_make()
+    payment = services.counter_payment_record(
+        actor=staff_user(in_a, "revenue_collector"), bill=water, amount=Decimal("1")
+    )
+    for bill_id, water_id in ((tax.pk, water.pk), (None, None)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Payment.objects.filter(pk=payment.pk).update(bill_id=bill_id, water_bill_id=water_id)
+
+
+def test_online_payment_of_a_water_bill_through_the_simulator(in_a, payment_simulator):
+    payment_simulator.reset()
+    payment_simulator.set(ipn="none")  # settled by asking the gateway, as reconciliation does
+    base = "http://khulna.localhost/payments"
+    urls = CallbackUrls(
+        success=f"{base}/return/sslcommerz/success/",
+        fail=f"{base}/return/sslcommerz/fail/",
+        cancel=f"{base}/return/sslcommerz/cancel/",
+        ipn=f"{base}/ipn/sslcommerz/",
+    )
+    water = water_bill_make(total=Decimal("640.00"))
+    tran = services.transaction_initiate(bill=water, gateway="sslcommerz", urls_for=lambda _t: urls)
+    assert tran.state == PaymentTransaction.State.PENDING
+    assert tran.water_bill_id == water.pk and tran.amount == Decimal("640.00")
+    key = tran.redirect_url.rstrip("/").rsplit("/", 1)[-1]
+    request = urllib.request.Request(  # noqa: S310 - the simulator
+        f"{payment_simulator.url}/pay/{key}",
+        data=urllib.parse.urlencode({"outcome": "success"}).encode(),
+        headers={"Accept": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60):  # noqa: S310 - the simulator
+        pass
+    settled = services.transaction_reconcile(tran_id=tran.tran_id)
+    again = services.transaction_reconcile(tran_id=tran.tran_id)
+    assert settled.outcome == "paid" and again.outcome == "already_paid"
+    assert Payment.objects.filter(water_bill=water).count() == 1
+    assert selectors.bill_is_paid(water)
+    payment_simulator.reset()
+
+
+def test_water_receipt_pages_and_pdf(in_a, client_a):
+    if signing.signing_identity_active() is None:
+        signing.demo_identity_ensure(in_a)
+    water = water_bill_make(total=Decimal("90.00"))
+    payment = services.counter_payment_record(
+        actor=staff_user(in_a, "revenue_collector"), bill=water, amount=Decimal("90")
+    )
+    connection_number = water.connection.number
+    login(client_a, in_a, "revenue_collector")
+    counter = client_a.get("/staff/payments/counter/", {"bill": water.number}).content.decode()
+    assert connection_number in counter and "Connection" in counter
+    search = client_a.get("/staff/payments/", {"q": connection_number}).content.decode()
+    assert payment.receipt_number in search
+    receipt = client_a.get(f"/staff/payments/receipts/{payment.receipt_number}/")
+    assert connection_number in receipt.content.decode()
+    pdf = client_a.get(f"/staff/payments/receipts/{payment.receipt_number}/pdf/")
+    text = pdf_text(pdf.content)
+    assert connection_number in text and "Water connection" in text
+
+
+def test_the_other_municipality_cannot_pay_or_find_it(in_a, tenant_b, client_b):
+    water = water_bill_make()
+    login(client_b, tenant_b, "revenue_collector")
+    page = client_b.get("/staff/payments/counter/", {"bill": water.number}).content.decode()
+    assert water.connection.number not in page
+    assert client_b.get(f"/payments/pay/{water.number}/", follow=True).status_code == 404
