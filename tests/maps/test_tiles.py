@@ -148,3 +148,43 @@ def test_the_boundary_layer_is_the_union_of_the_wards_and_follows_them(tenant_a,
         outline = Ward.objects.filter(number__in=(61, 62))
         for ward in outline:
             assert boundary.outline.contains(ward.boundary.point_on_surface)
+
+
+def test_low_zoom_tiles_leave_small_buildings_out(client_a, tenant_a):
+    """Below full detail (z16) small footprints are left out (z13: under
+    400 m²), through the ST_Area(footprint) index's expression."""
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+    from django.db import connection
+
+    from backoffice.registry import services
+    from tests.backoffice.registry.factories import building_make, wards_make
+
+    with schema_context(tenant_a.schema_name):
+        wards_make()
+        small = building_make(ward=1, index=0)  # about 11 x 11 m
+        x, y = ORIGIN[0] + 0.003, ORIGIN[1] + 0.003
+        ring = ((x, y), (x + 0.0004, y), (x + 0.0004, y + 0.0004), (x, y + 0.0004), (x, y))
+        large = services.building_create(  # about 41 x 44 m
+            actor=None,
+            footprint=MultiPolygon(Polygon(ring, srid=4326)),
+            structure_type="pucca",
+            use="commercial",
+            floors=3,
+            households=0,
+            population=0,
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'registry_building_area_idx'"
+                " AND schemaname = current_schema()"
+            )
+            assert "st_area(footprint)" in cursor.fetchone()[0].lower()
+    login(client_a, tenant_a, "viewer")
+
+    def bins(building, z):
+        point = building.footprint.point_on_surface
+        tile = tile_of(point.x, point.y, z)
+        return {f["bin"] for f in decode(_get(client_a, "buildings", tile).content, "buildings")}
+
+    assert small.bin in bins(small, 16) and large.bin in bins(large, 16)
+    assert small.bin not in bins(small, 13) and large.bin in bins(large, 13)
