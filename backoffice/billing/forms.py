@@ -6,11 +6,13 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.models import Exemption, TaxRate
 from backoffice.registry.codes import holding_code_normalise
 from backoffice.registry.models import Holding
+from tenants.formatting import BENGALI_DIGITS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_RANGE_DAYS = 366 * 2
@@ -86,8 +88,15 @@ class DuesFilterForm(forms.Form):
 
     def __init__(self, *args, wards=(), **kwargs):
         super().__init__(*args, **kwargs)
+        bangla = (get_language() or "en")[:2] == "bn"
         self.fields["ward"].choices = [("", _("All wards"))] + [
-            (w.number, str(w.number)) for w in wards
+            (
+                w.number,
+                f"{str(w.number).translate(BENGALI_DIGITS)} · {w.name_bn}"
+                if bangla
+                else f"{w.number} · {w.name_en}",
+            )
+            for w in wards
         ]
 
 

@@ -1,5 +1,6 @@
-"""The collection report: valid payments received in a date range, by day
-or month, ward and method (online / counter), with totals.
+"""The collection report: valid payments of holding-tax bills received in a
+date range, by day or month, ward and method (online / counter), with
+totals (payments of water bills have no holding-tax bill and are not in it).
 
 Like dues.py this reads the payments table by name (``payments_payment``:
 ``bill_id``, ``method``, ``amount``, ``status``, ``received_at``) because

@@ -29,13 +29,15 @@ from urllib.parse import urlparse
 from decimal import Decimal
 from backoffice.billing.models import BillingPeriod, TaxRate
 from backoffice.registry.models import Holding, Ward
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from tests.backoffice.registry.factories import holding_make, wards_make
 with schema_context(%(schema)r):
     assert not BillingPeriod.objects.filter(year=%(year)d).exists(), "period exists"
     before = set(Ward.objects.values_list("pk", flat=True))
     wards = wards_make(2)
-    made = {"wards": [w.pk for w in wards if w.pk not in before], "rate": None}
+    made = {"wards": [w.pk for w in wards if w.pk not in before], "rate": None,
+            "since": timezone.now().isoformat()}
     if not TaxRate.objects.filter(holding_type="residential").exists():
         made["rate"] = TaxRate.objects.create(
             holding_type="residential", holding_tax_pct=Decimal("7"),
@@ -75,6 +77,8 @@ with schema_context(%(schema)r), transaction.atomic():
     AuditEvent.objects.filter(
         object_type="registry.holding", object_id__in=[str(pk) for pk in ids]).delete()
     holdings.delete()
+    if made.get("since"):  # the exports the test downloaded
+        AuditEvent.objects.filter(action="billing.export", at__gte=made["since"]).delete()
     if made.get("rate"):
         TaxRate.objects.filter(pk=made["rate"]).delete()
     Ward.objects.filter(pk__in=made.get("wards", [])).delete()
@@ -162,4 +166,30 @@ def test_chief_prepares_reviews_and_approves_a_collector_cannot(browser, url, bi
     expect(chief.locator("#bills")).to_contain_text(f"{YEAR}-Q1-000001")
     expect(chief.locator("#bills")).to_contain_text(f"01-{ROAD}-0001-00")
     fits_the_screen(chief)
+    for path in (
+        "/staff/billing/rates/",
+        "/staff/billing/exemptions/",
+        "/staff/billing/collection/",
+    ):
+        chief.goto(url(HOST, path))
+        fits_the_screen(chief)
     chief.context.close()
+
+    # The collector, in Bangla on the phone: what the new bills leave owing, by ward.
+    bangla = staff_page(browser, url, "revenue_collector", phone=True)
+    bangla.goto(url(HOST, "/staff/billing/dues/?ward=1"))
+    bangla.get_by_role("button", name="বাংলা").click()
+    expect(bangla).to_have_url(url(HOST, "/staff/billing/dues/?ward=1"))
+    expect(bangla.get_by_role("heading", name="ওয়ার্ডভিত্তিক বকেয়া")).to_be_visible()
+    expect(bangla.locator("#dues")).to_contain_text(f"01-{ROAD}-0001-00")
+    fits_the_screen(bangla)
+    bangla.screenshot(path=str(ARTIFACTS / "billing-dues-bn-phone.png"), full_page=True)
+    status, head = bangla.evaluate(
+        """async () => {
+            const r = await fetch(document.getElementById("export-csv").href);
+            return [r.status, (await r.text()).slice(0, 400)];
+        }"""
+    )
+    assert status == 200 and head.startswith("code,ward,")  # fetch() drops the BOM
+    assert f"01-{ROAD}-0001-00,1," in head and "ওয়ার্ড 1" in head
+    bangla.context.close()
