@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from backoffice.billing import dues, services
+from backoffice.billing import selectors as billing_selectors
 from backoffice.billing.models import Bill
 from backoffice.payments import selectors as payment_selectors
 from backoffice.payments import services as payments
@@ -106,6 +107,8 @@ def test_dues_follow_the_payments_rule(sample_a, on, expected):
     for code, bill in sample_a.items():
         rule = payment_selectors.bill_outstanding(bill, on=on)
         assert got.get(code, D("0.00")) == rule, code
+        # and billing's own reading of the same rule, holding by holding
+        assert got.get(code, D("0.00")) == billing_selectors.holding_balance(bill.holding, on=on)
     row = next(r for r in page.rows if r.code == "01-077-0005-00")
     assert (row.bill, row.total, row.paid, row.ward) == (
         sample_a["01-077-0005-00"].number,
