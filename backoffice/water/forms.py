@@ -205,3 +205,21 @@ class ConnectForm(forms.Form):
         min_value=0,
         initial=0,
     )
+
+
+class MeterForm(forms.Form):
+    serial = forms.CharField(label=gettext_lazy("Meter serial number"), max_length=40)
+    installed_on = forms.DateField(
+        label=gettext_lazy("Installed on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    initial_reading = forms.DecimalField(
+        label=gettext_lazy("Initial reading (m³)"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=0,
+        initial=0,
+    )
+
+
+class ConnectionStatusForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=Connection.Status.choices)

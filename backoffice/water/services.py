@@ -309,7 +309,9 @@ def reading_record(
     field saying what is wrong; implausible ones are kept, flagged for review)."""
     _office_only(actor)
     meter = (
-        Meter.objects.select_for_update().select_related("connection__category").get(pk=meter.pk)
+        Meter.objects.select_for_update(of=("self",))
+        .select_related("connection__category")
+        .get(pk=meter.pk)
     )
     if not meter.active:
         raise ValidationError(

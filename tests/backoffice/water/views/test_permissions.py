@@ -8,7 +8,13 @@ is sent back to the page with a message (302), and nothing changes."""
 import pytest
 from django_tenants.utils import schema_context
 
-from backoffice.water.models import ConnectionApplication, Reading, WaterBillRun
+from backoffice.water.models import (
+    Connection,
+    ConnectionApplication,
+    Meter,
+    Reading,
+    WaterBillRun,
+)
 from tests.backoffice.water.views.sample import views_sample
 from tests.support.role_matrix import MatrixRow, assert_role_matrix
 from tests.support.tenancy import host_of
@@ -31,6 +37,8 @@ def water_rows(s) -> list[MatrixRow]:
         MatrixRow(f"{W}/connections/", allowed=READERS, data={"q": conn, "ward": "1"}),
         MatrixRow(f"{W}/connections/", allowed=READERS, data={"category": "domestic"}),
         MatrixRow(f"{W}/connections/{conn}/", allowed=READERS),
+        MatrixRow(f"{W}/connections/{conn}/meter/", allowed=OFFICE, method="post", ok=302),
+        MatrixRow(f"{W}/connections/{conn}/status/", allowed=OFFICE, method="post", ok=302),
         MatrixRow(f"{W}/readings/new/", allowed=OFFICE),
         MatrixRow(f"{W}/readings/new/", allowed=OFFICE, method="post", data={}),
         MatrixRow(f"{W}/readings/flagged/", allowed=READERS),
@@ -62,6 +70,8 @@ def water_rows(s) -> list[MatrixRow]:
 
 def _state():
     return (
+        list(Meter.objects.order_by("id").values_list("serial", "active")),
+        list(Connection.objects.order_by("id").values_list("status", flat=True)),
         list(ConnectionApplication.objects.order_by("id").values_list("state", flat=True)),
         list(Reading.objects.order_by("id").values_list("status", flat=True)),
         list(WaterBillRun.objects.order_by("id").values_list("state", flat=True)),

@@ -173,3 +173,27 @@ def test_two_tenants_see_only_their_own_connections(khulna, tenant_b):
         assert not WaterBillRun.objects.filter(pk=sample["run"].pk).exists() or (
             jashore.get(f"{W}/runs/{sample['run'].pk}/").status_code == 200
         )
+
+
+def test_a_new_meter_and_a_disconnection_from_the_connection_page(khulna):
+    sample, client = khulna
+    conn = sample["connections"][1]
+    url = f"{W}/connections/{conn.number}"
+    assert 'id="meter-form"' in client.get(f"{url}/").content.decode()
+    response = client.post(
+        f"{url}/meter/",
+        {"serial": "NEW-77", "installed_on": "2026-10-02", "initial_reading": "0"},
+        follow=True,
+    )
+    assert "NEW-77 installed" in response.content.decode()
+    duplicate = client.post(
+        f"{url}/meter/",
+        {"serial": "NEW-77", "installed_on": "2026-10-03", "initial_reading": "0"},
+        follow=True,
+    )
+    assert "already exists" in duplicate.content.decode()
+    client.post(f"{url}/status/", {"status": "disconnected"})
+    with schema_context("khulna"):
+        conn.refresh_from_db()
+        assert conn.status == "disconnected"
+        assert list(conn.meters.filter(active=True).values_list("serial", flat=True)) == ["NEW-77"]
