@@ -197,3 +197,24 @@ def test_a_new_meter_and_a_disconnection_from_the_connection_page(khulna):
         conn.refresh_from_db()
         assert conn.status == "disconnected"
         assert list(conn.meters.filter(active=True).values_list("serial", flat=True)) == ["NEW-77"]
+
+
+def test_list_pages_take_a_fixed_number_of_queries(khulna, django_assert_max_num_queries):
+    sample, client = khulna
+    with schema_context("khulna"):
+        from tests.backoffice.water.factories import connection_make
+
+        for n in range(10):
+            holding = sample["connections"][0].holding
+            connection_make(None, holding=holding, category=sample["tariffs"]["domestic"],
+                            serial=f"QC-{n}", location=sample["flat"].location)  # fmt: skip
+    for path in (
+        f"{W}/connections/",
+        f"{W}/connections/?ward=1&category=domestic",
+        f"{W}/readings/flagged/",
+        f"{W}/applications/",
+        f"{W}/runs/",
+        f"{W}/tariffs/",
+    ):
+        with django_assert_max_num_queries(12):
+            assert client.get(path).status_code == 200
