@@ -14,7 +14,7 @@ import math
 from django.db import connection
 from psycopg import sql
 
-from maps.registry import Attribute, Layer
+from maps.registry import Attribute, Layer, layer_today
 
 MVT_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 FULL_EXTENT = 4096
@@ -106,6 +106,10 @@ def tile_params(layer: Layer, z: int, x: int, y: int) -> dict:
     return params
 
 
+_TEXTS: dict[tuple, str] = {}
+MAX_TEXTS = 512
+
+
 def tile_statement(
     layer: Layer, attributes: tuple[Attribute, ...], z: int, x: int, y: int
 ) -> tuple[sql.Composed, dict]:
@@ -115,13 +119,43 @@ def tile_statement(
 
 def tile_render(layer: Layer, attributes: tuple[Attribute, ...], z: int, x: int, y: int) -> bytes:
     """The tile's bytes (empty when no feature falls in it), in the current
-    schema.  JIT is off for the statement (one round trip, as the tools run
-    theirs: maps.tools.selection.execute_without_jit): ST_AsMVTGeom's cost
-    makes the planner expect a long run, and at Khulna scale a z13 tile of
-    buildings spent ~400 of its ~500 ms compiling (EXPLAIN ANALYZE)."""
-    query, params = tile_statement(layer, attributes, z, x, y)
-    with connection.cursor() as cursor:
-        cursor.execute(sql.SQL("SET LOCAL jit = off; ") + query, params)
+    schema, in ONE round trip: the municipality's search path and JIT off
+    for this statement only (``SET LOCAL``; a multi-statement query runs as
+    one transaction), then the statement.  Through Django's cursor a tile
+    cost a ``SET search_path`` round trip of its own on each request (the
+    tenant middleware switches the schema per request); JIT off: ST_AsMVTGeom's
+    cost makes the planner expect a long run, and at Khulna scale a z13 tile
+    of buildings spent ~400 of its ~500 ms compiling (EXPLAIN ANALYZE)."""
+    params = tile_params(layer, z, x, y)
+    thin = "min_area" in params
+    connection.ensure_connection()
+    conn = connection.connection
+    # The statement's text depends only on these (values are parameters;
+    # {today} in an attribute is a literal of the day): composed once.
+    key = (
+        layer.slug,
+        tuple(a.name for a in attributes),
+        thin,
+        layer_today().isoformat() if layer.daily else "",
+    )
+    text = _TEXTS.get(key)
+    if text is None:
+        text = tile_query(layer, attributes, thin=thin, params=params).as_string(conn)
+        if len(_TEXTS) >= MAX_TEXTS:
+            _TEXTS.clear()
+        _TEXTS[key] = text
+    else:
+        layer.where_sql(params)  # the date parameter, when the where has one
+    prefix = sql.SQL("SET LOCAL search_path = {}, public; SET LOCAL jit = off; ").format(
+        sql.Identifier(connection.schema_name)
+    )
+    # Django's cursor wrapper (query log, execute wrappers, its errors) on a
+    # cursor of the connection itself: django-tenants' cursor would first
+    # send its own SET search_path.  The connection binds client-side (its
+    # cursor factory), as several statements in one query string need.
+    with connection._prepare_cursor(conn.cursor()) as cursor:
+        cursor.execute(prefix.as_string(conn) + text, params)
+        cursor.nextset()
         cursor.nextset()
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] else b""

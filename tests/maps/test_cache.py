@@ -127,3 +127,29 @@ def test_an_import_retires_its_layers(tenant_b):
         after = {s: tile_cache.layer_version(s) for s in before}
     assert after["wards"] > before["wards"] and after["buildings"] > before["buildings"]
     assert after["roads"] == before["roads"]
+
+
+def test_an_uncached_tile_is_one_round_trip(
+    client_a, client_b, tenant_a, tenant_b, sample_a, settings
+):
+    """With the cache off a tile is one statement (its search path and JIT
+    setting ride along), in whichever municipality the request is for."""
+    settings.IMIS_TILE_CACHE_SECONDS = 0
+    login(client_a, tenant_a, "viewer")
+    login(client_b, tenant_b, "viewer")
+    client_a.get(URL)  # warm: the host's municipality, the session's roles
+    client_b.get(URL)
+    for client, schema, status in (
+        (client_a, "khulna", 200),
+        (client_b, "jashore", 204),  # no buildings there
+        (client_a, "khulna", 200),
+    ):
+        connection.set_schema_to_public()  # as a request starts
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(URL)
+        assert response.status_code == status
+        # (Tests look the host up each time; the portal caches it.)
+        statements = [q["sql"] for q in queries if "tenants_domain" not in q["sql"]]
+        assert not any(s.startswith(f'SET search_path = "{schema}"') for s in statements)
+        [tile] = [s for s in statements if "ST_AsMVT" in s]
+        assert tile.startswith(f'SET LOCAL search_path = "{schema}", public; SET LOCAL jit = off;')
