@@ -257,7 +257,7 @@ IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
 IMIS_SYNTHETIC_STEPS: list[str] = [
     "backoffice.fsm.synthetic.fsm_step",
     "backoffice.billing.synthetic.billing_step",  # a year of bill runs and payments
-    "backoffice.water.synthetic.water_step",  # connections, meters, a year of readings
+    "backoffice.water.synthetic.water_supply_step",  # connections, meters, a year of readings
     "maps.synthetic.tiles_retire_step",  # last: COPY bypasses the tile-cache signals
 ]
 # Billing's synthetic step pays a share of each run's bills through this

@@ -38,6 +38,7 @@ def _snapshot():
 def test_tiny_city_has_connections_meters_and_a_year_of_readings(tenant_a, tenant_b):
     with schema_context(tenant_a.schema_name):
         gen = generate()
+        assert "water_supply_step" in gen.seconds  # its own name (the registry has a water_step)
         holdings = Holding.objects.count()
         connections = Connection.objects.count()
         assert 0.3 * holdings < connections < 0.5 * holdings
