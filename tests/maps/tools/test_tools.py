@@ -370,6 +370,39 @@ def test_filter_and_summarise_containments_by_emptying_status(tenant_a, client_a
     assert labels["overdue"] == "Emptying overdue"
 
 
+def test_link_counts_when_grouping_on_an_expression(tenant_a, city):
+    """A category that is not plain columns (here the holding codes) is
+    grouped on directly; the holdings are still counted once per link."""
+    from maps import registry
+    from maps.tools import results
+    from maps.tools.selection import Selection, execute_without_jit
+
+    layer = registry.layer_get("buildings")
+    with schema_context(tenant_a.schema_name):
+        b = city["buildings"]
+        holding_make(code="01-001-0004-01", buildings=[b[2], b[3]])
+        holding_make(code="01-001-0005-01", buildings=[b[3]])
+        spec = results.SummarySpec(
+            by_ward=False,
+            category=layer.attribute("holding_codes"),
+            sums=(layer.attribute("population"), layer.attribute("holding_count")),
+        )
+        statement, params = results.summary_statement(Selection(layer), spec, ward=None)
+        with connection.cursor() as cursor:
+            execute_without_jit(cursor, statement, params)
+            got = [(cat, n, int(pop), int(h)) for _grp, cat, n, pop, h in cursor.fetchall()]
+        expected = _independent(
+            "SELECT codes, count(*), sum(population), sum(n) FROM (SELECT b.population,"
+            " (SELECT string_agg(h.code, ', ' ORDER BY h.code) FROM registry_buildingholding bh"
+            " JOIN registry_holding h ON h.id = bh.holding_id WHERE bh.building_id = b.id) codes,"
+            " (SELECT count(*) FROM registry_buildingholding bh WHERE bh.building_id = b.id) n"
+            " FROM registry_building b WHERE b.status <> 'demolished') x"
+            " GROUP BY 1 ORDER BY 1 NULLS LAST"
+        )
+    assert got == [tuple(row) for row in expected]
+    assert ("01-001-0004-01, 01-001-0005-01", 1, b[3].population, 2) in got
+
+
 def test_find_by_a_part_of_an_address(tenant_a, client_a, city):
     building = city["buildings"][6]
     with schema_context(tenant_a.schema_name):
