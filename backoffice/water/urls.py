@@ -18,6 +18,7 @@ urlpatterns = [
     path("runs/<int:pk>/approve/", runs.run_approve, name="run_approve"),
     path("runs/<int:pk>/issue/", runs.run_issue, name="run_issue"),
     path("runs/<int:pk>/progress/", runs.run_progress, name="run_progress"),
+    path("runs/<int:pk>/bills/<str:number>/cancel/", runs.bill_cancel, name="bill_cancel"),
     path("applications/", applications.application_list, name="application_list"),
     path("applications/new/", applications.application_new, name="application_new"),
     path(

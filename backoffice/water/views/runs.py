@@ -145,3 +145,26 @@ def run_progress(request, pk: int):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@access.approvers_required
+@require_POST
+def bill_cancel(request, pk: int, number: str):
+    """The revenue chief cancels an issued bill with a new document."""
+    bill = get_or_404(WaterBill.objects.filter(run_id=pk), number=number)
+    reason = (request.POST.get("reason") or "").strip()[:300]
+    if not reason:
+        messages.error(request, _("Say why the bill is cancelled."))
+        return redirect("water:run_detail", pk=pk)
+    try:
+        cancellation = runs.water_bill_cancel(actor=request.user, bill=bill, reason=reason)
+    except ValidationError as error:
+        for message in error_messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Bill %(bill)s cancelled by %(doc)s.")
+            % {"bill": bill.number, "doc": cancellation.number},
+        )
+    return redirect("water:run_detail", pk=pk)

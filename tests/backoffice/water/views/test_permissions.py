@@ -50,6 +50,8 @@ def water_rows(s) -> list[MatrixRow]:
         # approval is refused while a reading is flagged: back to the page
         MatrixRow(f"{W}/runs/{run}/approve/", allowed=CHIEF, method="post", ok=302),
         MatrixRow(f"{W}/runs/{run}/issue/", allowed=RUN_WORKERS, method="post", ok=302),
+        # a bill number not in the run: 404 for the chief, 403 for the others
+        MatrixRow(f"{W}/runs/{run}/bills/W-NONE/cancel/", allowed=CHIEF, method="post", ok=404),
         MatrixRow(f"{W}/applications/", allowed=READERS),
         MatrixRow(f"{W}/applications/", allowed=READERS, data={"state": "approved"}),
         MatrixRow(f"{W}/applications/new/", allowed=OFFICE),

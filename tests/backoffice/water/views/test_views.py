@@ -18,7 +18,7 @@ from backoffice.water.models import (
 )
 from tests.backoffice.water.factories import water_sample
 from tests.backoffice.water.views.sample import views_sample
-from tests.conftest import login
+from tests.conftest import login, staff_user
 from tests.support.tenancy import host_of
 
 W = "/staff/water"
@@ -218,3 +218,32 @@ def test_list_pages_take_a_fixed_number_of_queries(khulna, django_assert_max_num
     ):
         with django_assert_max_num_queries(12):
             assert client.get(path).status_code == 200
+
+
+def test_the_chief_cancels_an_issued_bill_from_the_run_page(khulna, tenant_a):
+    from backoffice.water import runs as water_runs
+    from backoffice.water.models import WaterBill
+
+    sample, officer = khulna
+    with schema_context("khulna"):
+        from backoffice.water import services
+
+        services.reading_review(actor=sample["officer"], reading=sample["flagged"], accept=True)
+        run = water_runs.water_run_prepare(actor=sample["officer"], period=sample["period"])
+        chief_user = staff_user(tenant_a, "revenue_chief")
+        water_runs.water_run_approve(actor=chief_user, run=run)
+        water_runs.water_run_issue(run_id=run.pk)
+        bill = WaterBill.objects.filter(run=run).order_by("number").first()
+    chief = login(Client(HTTP_HOST=host_of("khulna")), tenant_a, "revenue_chief")
+    page = chief.get(f"{W}/runs/{run.pk}/").content.decode()
+    assert "Cancel the bill" in page and bill.number in page
+    assert "Cancel the bill" not in officer.get(f"{W}/runs/{run.pk}/").content.decode()
+    url = f"{W}/runs/{run.pk}/bills/{bill.number}/cancel/"
+    assert officer.post(url, {"reason": "x"}).status_code == 403
+    chief.post(url, {"reason": ""})
+    response = chief.post(url, {"reason": "meter misread"}, follow=True)
+    assert "cancelled by W202610-000006" in response.content.decode()
+    with schema_context("khulna"):
+        bill.refresh_from_db()
+        assert bill.status == "cancelled"
+        assert WaterBill.objects.filter(replaces=bill, kind="cancellation").count() == 1
