@@ -2,7 +2,8 @@
 loads from our own MapLibre copy and tiles, a layer is switched off and
 on, a click on a building shows its BIN, a 30 m buffer around the
 waterbodies finds the three containments beside the pond, and the result
-is exported (CSV downloaded).  The city is committed by manage.py
+is exported (CSV downloaded), and the buildings are summarised by ward
+(holdings among the columns).  The city is committed by manage.py
 (tests/maps/tools/seeding.py) because the live server reads only
 committed rows."""
 
@@ -18,6 +19,8 @@ from tests.support.tenancy import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 HOST = "khulna.localhost"
+HOLDINGS = {"en": "number of holdings", "bn": "হোল্ডিংয়ের সংখ্যা"}
+DIGITS = {"en": "16", "bn": "১৬"}  # the seeded city's buildings
 # The first seeded building (ward 1, index 0): a 0.0001 degree square.
 BUILDING_CENTRE = [ORIGIN[0] + 0.001 + 0.00005, ORIGIN[1] + 0.001 + 0.00005]
 
@@ -80,4 +83,14 @@ def test_map_viewer(page, url, seeded_city, language):  # noqa: F811
     path = download.value.path()
     text = Path(path).read_text(encoding="utf-8-sig")
     assert len(text.strip().splitlines()) == 4  # header + 3 containments
+
+    # Summarise buildings by ward: households, population and holdings.
+    page.locator(".mv-bar [data-panel=summary]").click()
+    form = page.locator("#summary-form")
+    form.locator("select[name=layer]").select_option("buildings")
+    form.locator("button[type=submit]").click()
+    table = page.locator("#results table.mv-summary")
+    expect(table.locator("th").filter(has_text=HOLDINGS[language])).to_have_count(1)
+    expect(table.locator("[data-total=holding_count]")).to_have_count(1)
+    expect(table.locator("[data-total=count]")).to_have_text(DIGITS[language])
     assert not external, external
