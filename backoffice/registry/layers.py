@@ -169,7 +169,10 @@ BUILDINGS = Layer(
     full_detail_zoom=16,
     detail_url="/staff/registry/buildings/{bin}/",
     label_attribute="bin",
-    search_fields=("bin", "house_number", "holding_codes", "addresses", "owner_names"),
+    # Addresses last: a part of the union runs only when those before it
+    # found fewer than the limit (a name matching owners never reads every
+    # address).
+    search_fields=("bin", "house_number", "holding_codes", "owner_names", "addresses"),
     sum_fields=("households", "population", "holding_count"),
     count_by=("use", "structure_type"),
     where="t.status <> 'demolished'",
