@@ -6,6 +6,7 @@ from backoffice.billing.views.access import READERS as BILLING_READERS
 from backoffice.fsm.views.index import ANY_FSM_ROLE
 from backoffice.payments.views.staff import VIEW_ROLES as PAYMENT_VIEWERS
 from backoffice.registry.views.access import READERS as REGISTRY_READERS
+from backoffice.water.views.access import ANY_WATER_ROLE
 from maps.registry import layers_for_user
 from tenants.auth_forms import ThrottledAuthenticationForm
 from tenants.modules import MODULES
@@ -45,6 +46,8 @@ def home(request):
             "fsm": municipality.has_module("fsm") and user_has_role(request.user, ANY_FSM_ROLE),
             "billing": municipality.has_module("holdings")
             and user_has_role(request.user, BILLING_READERS),
+            "water": municipality.has_module("water")
+            and user_has_role(request.user, ANY_WATER_ROLE),
             "payments": municipality.has_module("payments")
             and user_has_role(request.user, PAYMENT_VIEWERS),
             "map": municipality.has_module("viewmap")

@@ -247,3 +247,9 @@ def test_the_chief_cancels_an_issued_bill_from_the_run_page(khulna, tenant_a):
         bill.refresh_from_db()
         assert bill.status == "cancelled"
         assert WaterBill.objects.filter(replaces=bill, kind="cancellation").count() == 1
+
+
+def test_the_staff_home_links_the_water_pages_for_water_roles(tenant_a):
+    for role, shown in (("water_officer", True), ("revenue_chief", True), ("fsm_manager", False)):
+        client = login(Client(HTTP_HOST=host_of("khulna")), tenant_a, role)
+        assert ('id="water-link"' in client.get("/staff/").content.decode()) is shown, role
