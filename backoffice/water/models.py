@@ -341,7 +341,7 @@ class WaterBill(models.Model):
     #   "amount": "50.00"}, {"code": "minimum"|"meter_rent"|"flat", "amount": ...}]
     lines = models.JSONField(_("lines"), default=list)
     meter_rent = models.DecimalField(_("meter rent"), max_digits=12, decimal_places=2, default=0)
-    # The previous bill's total: payments for water bills do not exist yet.
+    # What was still owed on the previous bill (its total less valid payments).
     arrears = models.DecimalField(_("arrears"), max_digits=14, decimal_places=2, default=0)
     total = models.DecimalField(_("total (BDT)"), max_digits=14, decimal_places=2)
     due_on = models.DateField(_("due on"))

@@ -170,8 +170,12 @@ def water_run_approve(*, actor, run: WaterBillRun) -> WaterBillRun:
 # unique (run, connection) constraint is the last guard (ON CONFLICT DO
 # NOTHING).  The arithmetic is tariffs.py's, rounding and line layout
 # included.  Use: accepted readings of the period on any of the
-# connection's meters.  Arrears: the total of the connection's latest issued
-# water bill of an earlier period (payments for water bills do not exist yet).
+# connection's meters.  Arrears: what is still owed on the connection's
+# latest issued water bill of an earlier period (which itself carried what
+# was owed before it): its total less the valid payments credited to it,
+# never negative (water bills have no rebate).  payments_payment is the
+# payments app's table: payments depends on water, so water reads the table
+# by name instead of importing its models (layering), as billing does.
 ISSUE_SQL = """
 WITH src AS (
     SELECT c.id AS connection_id, c.metered, c.category_id, cat.code AS category,
@@ -182,13 +186,14 @@ WITH src AS (
                WHERE m.connection_id = c.id AND r.period_id = %(period)s
                  AND r.status = 'accepted'
            ), 0) ELSE 0 END)::numeric(12, 3) AS consumption,
-           COALESCE(prev.total, 0) AS arrears,
+           CASE WHEN prev.id IS NULL THEN 0
+                ELSE GREATEST(prev.total - paid.amount, 0) END AS arrears,
            row_number() OVER (ORDER BY c.number) AS rn
     FROM water_connection c
     JOIN registry_holding h ON h.id = c.holding_id
     JOIN water_tariffcategory cat ON cat.id = c.category_id
     LEFT JOIN LATERAL (
-        SELECT b.total FROM water_waterbill b
+        SELECT b.id, b.total FROM water_waterbill b
         JOIN water_waterbillrun br ON br.id = b.run_id
         JOIN water_waterbillingperiod p ON p.id = br.period_id
         WHERE b.connection_id = c.id AND b.status = 'issued' AND b.kind <> 'cancellation'
@@ -196,6 +201,10 @@ WITH src AS (
         ORDER BY p.year DESC, p.month DESC, b.id DESC
         LIMIT 1
     ) prev ON true
+    LEFT JOIN LATERAL (
+        SELECT COALESCE(sum(pay.amount), 0) AS amount FROM payments_payment pay
+        WHERE pay.water_bill_id = prev.id AND pay.status = 'valid'
+    ) paid ON true
     WHERE c.status = 'active' AND c.connected_on <= %(ends_on)s AND h.ward_id = %(ward)s
       AND NOT EXISTS (
           SELECT 1 FROM water_waterbill x

@@ -168,3 +168,26 @@ def test_one_bill_per_run_and_connection_is_a_constraint(water):
             due_on=bill.due_on,
             issued_at=bill.issued_at,
         )
+
+
+def test_arrears_are_what_the_previous_bill_still_owes_after_payments(water, settings, tmp_path):
+    from backoffice.payments import services as payments
+
+    settings.IMIS_PRIVATE_MEDIA_ROOT = tmp_path  # receipts are private files
+    home, shop, _home2, _shop2 = water["connections"]
+    september = issued(water, month=9)
+    bills = {b.connection_id: b for b in WaterBill.objects.filter(run=september)}
+    collector = staff_user(water["tenant"], "revenue_collector")
+    payments.counter_payment_record(actor=collector, bill=bills[home.pk], amount=Decimal("50"))
+    payments.counter_payment_record(
+        actor=collector, bill=bills[shop.pk], amount=bills[shop.pk].total
+    )
+    october = issued(water, month=10)
+    after = {b.connection_id: b for b in WaterBill.objects.filter(run=october)}
+    assert after[home.pk].arrears == bills[home.pk].total - 50
+    assert after[shop.pk].arrears == 0  # paid in full
+    flat = water["flat"].pk
+    assert after[flat].arrears == bills[flat].total  # nothing paid
+    assert after[home.pk].total == after[home.pk].arrears + sum(
+        Decimal(x["amount"]) for x in after[home.pk].lines
+    )
