@@ -71,22 +71,6 @@ _TIMESTAMPED = {"buildings", "holdings"}
 # records cost half of the insert (0.8 of 1.7 s) and 156,052 rows of history
 # that all said the same thing.
 _JOB_COLUMN = {"buildings"}
-# What lists, the map and joins filter on: ANALYZE after a bulk load reads
-# only these (statistics of every text column cost as much again).
-_PLANNED = {
-    "buildings": ("footprint", "ward_id", "road_id", "use", "structure_type", "low_income"),
-    "holdings": ("ward_id", "holding_type", "status"),
-    "roads": ("line", "road_class"),
-    "wards": ("boundary",),
-    "drains": ("line", "kind", "road_id"),
-    "waterbodies": ("area", "kind"),
-}
-
-
-def planned_columns(spec: KindSpec) -> tuple[str, ...]:
-    return _PLANNED[spec.kind]
-
-
 # What the history names a new row by (a waterbody has no code: its kind).
 _KEYS = {
     "buildings": "bin",
