@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,8 +112,10 @@ def bill_run_approve(*, actor, run: BillRun) -> BillRun:
 # last guard (ON CONFLICT DO NOTHING).  The arithmetic is calculation.py's,
 # rounding included (round(numeric, 2) is half-up on non-negative values).
 # Arrears: what is still owed on the holding's latest issued bill of an
-# earlier period (which itself carried what was owed before it): its total
-# less the valid payments credited to it, never negative, and nothing if it
+# earlier period (the runs of earlier periods come as an array, latest
+# first, so the lookup is one index scan on (holding, run) per holding),
+# which itself carried what was owed before it: its total less the valid
+# payments credited to it, never negative, and nothing if it
 # counts as paid under payments' rule (payments.selectors.bill_is_paid: paid
 # in full, or the total less the rebate paid by the due date, midnight on the
 # municipality's clock).  payments_payment is the payments app's table: it
@@ -138,11 +141,9 @@ WITH src AS (
     JOIN billing_taxrate r ON r.holding_type = h.holding_type
     LEFT JOIN LATERAL (
         SELECT b.id, b.total, b.rebate, b.due_on FROM billing_bill b
-        JOIN billing_billrun br ON br.id = b.run_id
-        JOIN billing_billingperiod p ON p.id = br.period_id
-        WHERE b.holding_id = h.id AND b.status = 'issued' AND b.kind <> 'cancellation'
-          AND (p.year, p.quarter) < (%(year)s, %(quarter)s)
-        ORDER BY p.year DESC, p.quarter DESC, b.id DESC
+        WHERE b.holding_id = h.id AND b.run_id = ANY(%(earlier)s::bigint[])
+          AND b.status = 'issued' AND b.kind <> 'cancellation'
+        ORDER BY array_position(%(earlier)s::bigint[], b.run_id::bigint), b.id DESC
         LIMIT 1
     ) prev ON true
     LEFT JOIN LATERAL (
@@ -270,12 +271,19 @@ def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]
     # The run's lock first, then the period's: every issuer takes them in this order.
     run = BillRun.objects.select_for_update().select_related("period").get(pk=run_id)
     period = BillingPeriod.objects.select_for_update().get(pk=run.period_id)
+    earlier = list(
+        BillRun.objects.filter(
+            Q(period__year__lt=period.year)
+            | Q(period__year=period.year, period__quarter__lt=period.quarter)
+        )
+        .order_by("-period__year", "-period__quarter")
+        .values_list("pk", flat=True)
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             ISSUE_SQL,
             {
-                "year": period.year,
-                "quarter": period.quarter,
+                "earlier": earlier,
                 "active": HoldingStatus.ACTIVE,
                 "ward": ward_id,
                 "run": run.pk,
