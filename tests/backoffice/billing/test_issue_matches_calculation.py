@@ -77,3 +77,9 @@ def test_sql_and_python_agree(tenant_a):
                     expected.total,
                 ), bill.holding.code
             assert freed == {holdings[2].pk, holdings[5 if quarter == 3 else 6].pk}
+            # The run's review figures are the sum of its bills' current charges.
+            current = sum(
+                (Decimal(line["amount"]) for b in Bill.objects.filter(run=run) for line in b.lines),
+                Decimal("0"),
+            )
+            assert run.total == current
