@@ -16,4 +16,5 @@ BENCHMARKS = (
     "map_tiles",
     "map_tools",
     "billing_pdf",
+    "billing_issue",
 )
