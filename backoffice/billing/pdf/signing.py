@@ -14,6 +14,8 @@
 
 See docs/adr/0007-bill-signing.md."""
 
+import asyncio
+import concurrent.futures
 import datetime
 import hmac
 import io
@@ -340,7 +342,22 @@ def pdf_sign(pdf: bytes, *, loaded: LoadedSigner, reason: str, location: str) ->
         location=location,
     )
     out = io.BytesIO()
-    signers.PdfSigner(meta, signer=loaded.signer).sign_pdf(
-        writer, bytes_reserved=BYTES_RESERVED, output=out
-    )
+    signer = signers.PdfSigner(meta, signer=loaded.signer)
+    if _event_loop_running():
+        # pyHanko's sign_pdf runs its coroutine with asyncio.run(), which
+        # refuses to start inside a thread whose event loop is running (an
+        # async caller, or Playwright's sync API in the test process): sign
+        # on a thread of its own there.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(signer.sign_pdf, writer, bytes_reserved=BYTES_RESERVED, output=out).result()
+    else:
+        signer.sign_pdf(writer, bytes_reserved=BYTES_RESERVED, output=out)
     return out.getvalue()
+
+
+def _event_loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
