@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -47,10 +48,41 @@ def document_lock(document: Document) -> Document:
     return type(document).objects.select_for_update().get(pk=document.pk)
 
 
+def document_superseded_by(document: Document) -> Document | None:
+    """The holding's (or connection's) newer issued bill, which carries what
+    this one still owes as arrears; None when this is the latest."""
+    model = type(document)
+    newer = model.objects.filter(status=model.Status.ISSUED).exclude(kind=model.Kind.CANCELLATION)
+    if isinstance(document, WaterBill):
+        period = document.run.period
+        newer = newer.filter(connection_id=document.connection_id).filter(
+            Q(run__period__year__gt=period.year)
+            | Q(run__period__year=period.year, run__period__month__gt=period.month)
+        )
+        order = ("-run__period__year", "-run__period__month", "-id")
+    else:
+        period = document.run.period
+        newer = newer.filter(holding_id=document.holding_id).filter(
+            Q(run__period__year__gt=period.year)
+            | Q(run__period__year=period.year, run__period__quarter__gt=period.quarter)
+        )
+        order = ("-run__period__year", "-run__period__quarter", "-id")
+    return newer.order_by(*order).first()
+
+
 def document_check_payable(document: Document) -> None:
+    """Issued, not a cancellation, and the latest: a newer bill carries the
+    older one's unpaid amount as arrears, so paying the older one as well
+    would pay that amount twice."""
     cancellation = type(document).Kind.CANCELLATION
     if document.status != type(document).Status.ISSUED or document.kind == cancellation:
         raise ValidationError(_("Only an issued bill can be paid."))
+    newer = document_superseded_by(document)
+    if newer is not None:
+        raise ValidationError(
+            _("What this bill still owes is carried into bill %(number)s; pay that one.")
+            % {"number": newer.number}
+        )
 
 
 def document_rebate(document: Document) -> Decimal:

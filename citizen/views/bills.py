@@ -58,29 +58,37 @@ def _public_bills_on() -> None:
 
 
 def _rows(code: str) -> list[dict]:
+    """Newest first; only the latest bill is payable (it carries what the
+    older ones still owe as arrears)."""
     rows = []
     bills = bills_of_holding(code).exclude(kind=Bill.Kind.CANCELLATION)
-    for bill in bills.filter(status=Bill.Status.ISSUED)[:12]:
+    for index, bill in enumerate(bills.filter(status=Bill.Status.ISSUED)[:12]):
         rows.append(
             {
                 "bill": bill,
                 "paid": payments.bill_paid_amount(bill),
                 "outstanding": payments.bill_outstanding(bill),
                 "is_paid": payments.bill_is_paid(bill),
+                "carried": index > 0,
             }
         )
     return rows
 
 
 def _water_rows(code: str) -> list[dict]:
-    return [
-        {
-            "bill": bill,
-            "outstanding": payments.bill_outstanding(bill),
-            "is_paid": payments.bill_is_paid(bill),
-        }
-        for bill in water_bills_of_holding(code)
-    ]
+    latest: set[int] = set()  # each connection's newest bill is the payable one
+    rows = []
+    for bill in water_bills_of_holding(code):
+        rows.append(
+            {
+                "bill": bill,
+                "outstanding": payments.bill_outstanding(bill),
+                "is_paid": payments.bill_is_paid(bill),
+                "carried": bill.connection_id in latest,
+            }
+        )
+        latest.add(bill.connection_id)
+    return rows
 
 
 def bill_lookup(request):

@@ -17,7 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backoffice.payments import receipts, selectors, services
 from backoffice.payments.adapters import GatewayError, adapter_get
 from backoffice.payments.adapters.base import CallbackUrls
-from backoffice.payments.documents import document_by_number, document_view
+from backoffice.payments.documents import (
+    document_by_number,
+    document_superseded_by,
+    document_view,
+)
 from backoffice.payments.forms import PayForm
 from backoffice.payments.models import Gateway, PaymentTransaction
 
@@ -60,9 +64,10 @@ def pay_start(request, number: str):
     if bill is None or bill.kind == type(bill).Kind.CANCELLATION:
         raise Http404
     outstanding = selectors.bill_outstanding(bill)
+    newer = document_superseded_by(bill) if outstanding > 0 else None
     form = PayForm(request.POST or None)
     error = ""
-    if request.method == "POST" and form.is_valid() and outstanding > 0:
+    if request.method == "POST" and form.is_valid() and outstanding > 0 and newer is None:
         gateway = form.cleaned_data["gateway"]
         try:
             tran = services.transaction_initiate(
@@ -81,6 +86,7 @@ def pay_start(request, number: str):
             "bill": document_view(bill),
             "paid": selectors.bill_paid_amount(bill),
             "outstanding": outstanding,
+            "newer": newer,
             "form": form,
             "error": error,
         },

@@ -118,3 +118,19 @@ def test_the_other_municipality_cannot_pay_or_find_it(in_a, tenant_b, client_b):
     page = client_b.get("/staff/payments/counter/", {"bill": water.number}).content.decode()
     assert water.connection.number not in page
     assert client_b.get(f"/payments/pay/{water.number}/", follow=True).status_code == 404
+
+
+def test_only_the_latest_bill_is_paid_the_newer_one_carries_the_rest(in_a, client_a):
+    collector = staff_user(in_a, "revenue_collector")
+    older = bill_make(code="01-077-0009-00", total=Decimal("300.00"))
+    newer = bill_make(code="01-077-0009-00", total=Decimal("650.00"), quarter=2)
+    with pytest.raises(ValidationError) as refused:
+        services.counter_payment_record(actor=collector, bill=older, amount=Decimal("10"))
+    assert newer.number in refused.value.messages[0]
+    services.counter_payment_record(actor=collector, bill=newer, amount=Decimal("10"))
+    page = client_a.get(f"/payments/pay/{older.number}/", follow=True).content.decode()
+    assert f"/payments/pay/{newer.number}/" in page and "carried into bill" in page
+    water_old = water_bill_make(total=Decimal("90.00"), month=10)
+    water_new = water_bill_make(total=Decimal("95.00"), month=11)
+    assert water_old.connection_id != water_new.connection_id  # other connections: both payable
+    services.counter_payment_record(actor=collector, bill=water_old, amount=Decimal("90"))
