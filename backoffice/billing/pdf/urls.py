@@ -6,6 +6,7 @@ from django.urls import path
 from backoffice.billing.pdf import views
 
 public_patterns = [
+    path("verify/", views.bill_verify_form, name="verify_form"),
     path("verify/<str:number>/", views.bill_verify, name="verify"),
     path("signing-certificate.pem", views.signing_certificate, name="signing_certificate"),
 ]

@@ -53,6 +53,24 @@ def _verify_allowed(request) -> bool:
 # --- Public --------------------------------------------------------------------
 
 
+BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
+
+
+@require_GET
+def bill_verify_form(request):
+    """/bills/verify/: type a bill's number (as printed, Bangla digits too)
+    instead of scanning its QR code."""
+    _municipality_host(request)
+    number = "".join(request.GET.get("number", "").split()).translate(BANGLA_DIGITS).upper()
+    if number:
+        if len(number) <= 24 and all(c.isalnum() or c == "-" for c in number):
+            return redirect("bills:verify", number=number)
+        error = _("A bill number has letters, digits and dashes, e.g. 2026-Q4-000123.")
+    else:
+        error = ""
+    return render(request, "billing/verify_form.html", {"error": error})
+
+
 @require_GET
 def bill_verify(request, number: str):
     """/bills/verify/<NUMBER>/ (the bill's QR code): the essential figures and

@@ -125,3 +125,17 @@ def test_an_unpaid_bill_with_the_installed_payments(sample_a, client_a):
         pytest.skip("no payments code registered the payment-status hook")
     html = client_a.get(URL, REMOTE_ADDR="10.0.0.9").content.decode()
     assert "Not paid" in html and "not available" not in html
+
+
+def test_verify_by_typing_the_number_bangla_digits_too(sample_a, client_a, client_b):
+    number = sample_a["bill"].number
+    typed = number.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")).lower()
+    form = client_a.get("/bills/verify/")
+    assert form.status_code == 200 and 'name="number"' in form.content.decode()
+    response = client_a.get("/bills/verify/", {"number": f" {typed} "})
+    assert response.status_code == 302 and response["Location"] == f"/bills/verify/{number}/"
+    bad = client_a.get("/bills/verify/", {"number": "<script>"}).content.decode()
+    assert "letters, digits and dashes" in bad
+    # The other municipality's form leads to a number it does not know.
+    other = client_b.get("/bills/verify/", {"number": number}, follow=True)
+    assert other.status_code == 404
