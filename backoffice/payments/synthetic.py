@@ -20,9 +20,39 @@ PAID_IN_WINDOW = 0.55
 PAID_LATE = 0.65  # cumulative shares
 PAID_PART = 0.72
 
+# Both kinds of payment are numbered and inserted alike: the year's receipts
+# follow on from its sequence in the order received, and the sequence row
+# is moved to the last number in the same statement.
+_NUMBERED_INSERT = """), numbered AS (
+    SELECT pay.*, y.year,
+           COALESCE(s.last_number, 0)
+               + row_number() OVER (PARTITION BY y.year ORDER BY received_at, {column}) AS seq
+    FROM pay
+    CROSS JOIN LATERAL (
+        SELECT extract(year FROM received_at AT TIME ZONE %(tz)s)::int AS year
+    ) y
+    LEFT JOIN payments_receiptsequence s ON s.kind = 'R' AND s.year = y.year
+), ins AS (
+    INSERT INTO payments_payment (
+        {column}, method, amount, receipt_year, receipt_seq, receipt_number,
+        received_at, payer_name, status
+    )
+    SELECT {column}, 'counter', amount, year, seq,
+           'R-' || year || '-' || lpad(seq::text, 6, '0'), received_at, '', 'valid'
+    FROM numbered
+    RETURNING receipt_year, receipt_seq
+), last AS (
+    INSERT INTO payments_receiptsequence (kind, year, last_number)
+    SELECT 'R', receipt_year, max(receipt_seq) FROM ins GROUP BY receipt_year
+    ON CONFLICT (kind, year) DO UPDATE SET last_number = EXCLUDED.last_number
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM last)
+"""
+
 # %(seed)s, %(run)s, %(now)s, %(tz)s.  u picks the kind of payer, v the day
 # and hour and the part paid.
-PAYMENTS_SQL = """
+_BILLS_PAID = """
 WITH b AS (
     SELECT b.id, b.total, b.rebate, b.due_on, p.starts_on,
            ('x' || substr(md5(%(seed)s || ':' || b.number), 1, 8))::bit(32)::bigint
@@ -49,32 +79,8 @@ WITH b AS (
                %(now)s
            ) AS received_at
     FROM b WHERE u < %(part)s
-), numbered AS (
-    SELECT pay.*, y.year,
-           COALESCE(s.last_number, 0)
-               + row_number() OVER (PARTITION BY y.year ORDER BY received_at, bill_id) AS seq
-    FROM pay
-    CROSS JOIN LATERAL (
-        SELECT extract(year FROM received_at AT TIME ZONE %(tz)s)::int AS year
-    ) y
-    LEFT JOIN payments_receiptsequence s ON s.kind = 'R' AND s.year = y.year
-), ins AS (
-    INSERT INTO payments_payment (
-        bill_id, method, amount, receipt_year, receipt_seq, receipt_number,
-        received_at, payer_name, status
-    )
-    SELECT bill_id, 'counter', amount, year, seq,
-           'R-' || year || '-' || lpad(seq::text, 6, '0'), received_at, '', 'valid'
-    FROM numbered
-    RETURNING receipt_year, receipt_seq
-), last AS (
-    INSERT INTO payments_receiptsequence (kind, year, last_number)
-    SELECT 'R', receipt_year, max(receipt_seq) FROM ins GROUP BY receipt_year
-    ON CONFLICT (kind, year) DO UPDATE SET last_number = EXCLUDED.last_number
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM last)
 """
+PAYMENTS_SQL = _BILLS_PAID + _NUMBERED_INSERT.format(column="bill_id")  # noqa: S608 - constants
 
 
 def bill_payments_make(*, cursor, run_id: int, seed: int, now: datetime.datetime, tz: str) -> int:
@@ -110,7 +116,7 @@ def receipt_sequences_reset(*, cursor) -> None:
 # Water bills: no rebate; about 70 % paid in full by the due date, 10 % in
 # full up to 30 days late, 6 % partly; each bill's payment is received
 # after its month ended (the bill is issued then).
-WATER_PAYMENTS_SQL = """
+_WATER_BILLS_PAID = """
 WITH b AS (
     SELECT b.id, b.total, b.due_on, p.ends_on,
            ('x' || substr(md5(%(seed)s || ':' || b.number), 1, 8))::bit(32)::bigint
@@ -136,33 +142,9 @@ WITH b AS (
                %(now)s
            ) AS received_at
     FROM b WHERE u < %(part)s
-), numbered AS (
-    SELECT pay.*, y.year,
-           COALESCE(s.last_number, 0)
-               + row_number() OVER (PARTITION BY y.year ORDER BY received_at, water_bill_id)
-               AS seq
-    FROM pay
-    CROSS JOIN LATERAL (
-        SELECT extract(year FROM received_at AT TIME ZONE %(tz)s)::int AS year
-    ) y
-    LEFT JOIN payments_receiptsequence s ON s.kind = 'R' AND s.year = y.year
-), ins AS (
-    INSERT INTO payments_payment (
-        water_bill_id, method, amount, receipt_year, receipt_seq, receipt_number,
-        received_at, payer_name, status
-    )
-    SELECT water_bill_id, 'counter', amount, year, seq,
-           'R-' || year || '-' || lpad(seq::text, 6, '0'), received_at, '', 'valid'
-    FROM numbered
-    RETURNING receipt_year, receipt_seq
-), last AS (
-    INSERT INTO payments_receiptsequence (kind, year, last_number)
-    SELECT 'R', receipt_year, max(receipt_seq) FROM ins GROUP BY receipt_year
-    ON CONFLICT (kind, year) DO UPDATE SET last_number = EXCLUDED.last_number
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM last)
 """
+WATER_PAYMENTS_SQL = _WATER_BILLS_PAID + _NUMBERED_INSERT.format(column="water_bill_id")  # noqa: S608
+
 WATER_PAID_IN_TIME = 0.70
 WATER_PAID_LATE = 0.80  # cumulative shares
 WATER_PAID_PART = 0.86
