@@ -363,6 +363,29 @@ def _next_number(period_id: int) -> str:
     return f"{period.year}-Q{period.quarter}-{period.last_number:06d}"
 
 
+def _refuse_with_receipts(bill: Bill, doing: str) -> None:
+    """A bill with valid receipts is not cancelled or corrected: the receipts
+    would stay on the cancelled bill and the new document would ask for the
+    money again.  Its receipts are cancelled first (revenue chief), then the
+    bill, and the money is received again against the new document.
+    payments_payment is the payments app's table, read by name (payments
+    depends on billing; see ISSUE_SQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM payments_payment WHERE bill_id = %s AND status = 'valid'",
+            [bill.pk],
+        )
+        (receipts,) = cursor.fetchone()
+    if receipts:
+        raise ValidationError(
+            _(
+                "This bill has %(count)s valid receipt(s); cancel them before the bill is "
+                "%(doing)s, then take the payment against the new document."
+            )
+            % {"count": receipts, "doing": doing}
+        )
+
+
 @transaction.atomic
 def bill_cancel(*, actor, bill: Bill, reason: str) -> Bill:
     """Cancel an issued bill with a new cancellation document (numbered in the
@@ -373,6 +396,7 @@ def bill_cancel(*, actor, bill: Bill, reason: str) -> Bill:
     bill = Bill.objects.select_for_update().select_related("run__period").get(pk=bill.pk)
     if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
         raise ValidationError(_("Only an issued bill can be cancelled."))
+    _refuse_with_receipts(bill, _("cancelled"))
     number = _next_number(bill.run.period_id)
     Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
     negate = [{"code": x["code"], "amount": str(-Decimal(x["amount"]))} for x in bill.lines]
@@ -410,6 +434,7 @@ def bill_correct(*, actor, bill: Bill, reason: str, annual_value: Decimal | None
     bill = Bill.objects.select_for_update().select_related("run__period", "holding").get(pk=bill.pk)
     if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
         raise ValidationError(_("Only an issued bill can be corrected."))
+    _refuse_with_receipts(bill, _("corrected"))
     rate = TaxRate.objects.filter(holding_type=bill.holding.holding_type).first()
     if rate is None:
         raise ValidationError(_("This holding type has no tax rate."))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from backoffice.billing.views import exemptions, rates, reports, runs
+from backoffice.billing.views import bills, exemptions, rates, reports, runs
 
 app_name = "billing_staff"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("runs/<int:pk>/issue/", runs.run_issue, name="run_issue"),
     path("runs/<int:pk>/progress/", runs.run_progress, name="run_progress"),
     path("runs/<int:pk>/bills/", runs.run_bills, name="run_bills"),
+    path("bills/<str:number>/", bills.bill_detail, name="bill"),
     path("rates/", rates.rate_list, name="rates"),
     path("rates/<str:holding_type>/", rates.rate_edit, name="rate_edit"),
     path("exemptions/", exemptions.exemption_list, name="exemptions"),

@@ -387,6 +387,22 @@ def water_bill_cancel(*, actor, bill: WaterBill, reason: str) -> WaterBill:
     bill = WaterBill.objects.select_for_update().select_related("run").get(pk=bill.pk)
     if bill.status != WaterBill.Status.ISSUED or bill.kind == WaterBill.Kind.CANCELLATION:
         raise ValidationError(_("Only an issued bill can be cancelled."))
+    # As for holding tax (billing.services._refuse_with_receipts): receipts
+    # would stay on a cancelled bill; payments' table is read by name.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM payments_payment WHERE water_bill_id = %s AND status = 'valid'",
+            [bill.pk],
+        )
+        (receipts,) = cursor.fetchone()
+    if receipts:
+        raise ValidationError(
+            _(
+                "This bill has %(count)s valid receipt(s); cancel them before the bill is "
+                "%(doing)s, then take the payment against the new document."
+            )
+            % {"count": receipts, "doing": _("cancelled")}
+        )
     period = WaterBillingPeriod.objects.select_for_update().get(pk=bill.run.period_id)
     period.last_number += 1
     period.save(update_fields=["last_number"])

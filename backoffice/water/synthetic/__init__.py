@@ -287,6 +287,10 @@ def _bills_and_payments(gen: Generation, today: datetime.date) -> None:
             "period_id", flat=True
         )
     )
+    # Everything above was COPYed in this transaction, which autovacuum cannot
+    # see: without statistics the issue reads every reading per connection.
+    for table in ("water_connection", "water_meter", "water_reading"):
+        gen.cursor.execute(f"ANALYZE {table}")
     bills = paid = 0
     with timezone.override(zone):
         for period in water.WaterBillingPeriod.objects.order_by("year", "month"):

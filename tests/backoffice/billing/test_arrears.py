@@ -146,3 +146,24 @@ def test_issue_sql_agrees_with_payments_selectors(in_a):
 
 def test_no_bill_no_balance(in_a):
     assert holding_balance(Holding.objects.get(code=CODE)) == 0
+
+
+def test_a_bill_with_receipts_is_not_cancelled_or_corrected_until_they_are(in_a):
+    from django.core.exceptions import ValidationError
+
+    chief = staff_user(in_a, "revenue_chief")
+    first = bill_of(issue(in_a, PAST, 3))
+    payment = pay(in_a, first, "500.00")
+    for change in (
+        lambda: services.bill_correct(actor=chief, bill=first, reason="survey"),
+        lambda: services.bill_cancel(actor=chief, bill=first, reason="duplicate"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            change()
+        assert "valid receipt" in refused.value.messages[0]
+    first.refresh_from_db()
+    assert first.status == Bill.Status.ISSUED
+    receipt_cancel(actor=chief, payment=payment, reason="to correct the bill")
+    correction = services.bill_correct(actor=chief, bill=first, reason="survey")
+    assert correction.kind == Bill.Kind.CORRECTION
+    assert holding_balance(first.holding) == correction.total

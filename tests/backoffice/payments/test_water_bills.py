@@ -134,3 +134,19 @@ def test_only_the_latest_bill_is_paid_the_newer_one_carries_the_rest(in_a, clien
     water_new = water_bill_make(total=Decimal("95.00"), month=11)
     assert water_old.connection_id != water_new.connection_id  # other connections: both payable
     services.counter_payment_record(actor=collector, bill=water_old, amount=Decimal("90"))
+
+
+def test_a_water_bill_with_receipts_is_not_cancelled_until_they_are(in_a):
+    from backoffice.water.runs import water_bill_cancel
+
+    chief = staff_user(in_a, "revenue_chief")
+    water = water_bill_make(total=Decimal("120.00"))
+    payment = services.counter_payment_record(
+        actor=staff_user(in_a, "revenue_collector"), bill=water, amount=Decimal("20")
+    )
+    with pytest.raises(ValidationError) as refused:
+        water_bill_cancel(actor=chief, bill=water, reason="meter misread")
+    assert "valid receipt" in refused.value.messages[0]
+    services.receipt_cancel(actor=chief, payment=payment, reason="to cancel the bill")
+    cancellation = water_bill_cancel(actor=chief, bill=water, reason="meter misread")
+    assert cancellation.replaces_id == water.pk
