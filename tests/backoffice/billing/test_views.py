@@ -120,7 +120,7 @@ def test_prepare_review_approve_issue(sample_a, django_capture_on_commit_callbac
 
     bills = chief.get(f"/staff/billing/runs/{run.pk}/bills/").content.decode()
     table = bills.split('id="bills"', 1)[1].split("</table>", 1)[0]
-    assert table.count("/api/v1/bills/2026-Q4-") == 4
+    assert table.count("/staff/billing/bills/2026-Q4-") == 4  # each bill's page
     assert 'href="/staff/registry/holdings/01-001-0003-00/"' in table
     assert (
         "2026-Q4-000001"
