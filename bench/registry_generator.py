@@ -64,7 +64,7 @@ def _measure() -> None:
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
         platform_ensure(console_hosts=settings.IMIS_CONSOLE_HOSTS)
         template_ensure()
-        generated, copied = _municipality("bench_gen"), _municipality("bench_copy")
+        generated, copied = _municipality("benchgen"), _municipality("benchcopy")
     say(f"ready in {took[0]:.1f} s")
 
     capture: dict = {}
