@@ -198,7 +198,7 @@ IMIS_BILLING_ISSUE_HOLD_SECONDS = env_int("IMIS_BILLING_ISSUE_HOLD_SECONDS", 0)
 REDIS_URL = env_str("IMIS_REDIS_URL", "redis://127.0.0.1:56379/0")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "tenants.redis_cache.PooledRedisCache",  # one redis client per pool
         "LOCATION": env_str("IMIS_CACHE_URL", REDIS_URL.rsplit("/", 1)[0] + "/1"),
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
