@@ -6,8 +6,6 @@ page.  The owner's copy of a bill (it names the owners) and the receipts
 phone on record for the holding's owners is typed back; the phone itself
 is never shown, only its last digits."""
 
-import time
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -30,7 +28,7 @@ from backoffice.registry.codes import holding_code_normalise
 from backoffice.registry.models import Holding
 from citizen.models import OneTimeCode
 from citizen.throttle import lookup_allowed
-from citizen.views.common import code_send, code_step
+from citizen.views.common import code_send, code_step, session_prove, session_proved
 from tenants.audit.services import audit_event_record
 
 OWNER = OneTimeCode.Purpose.BILL_OWNER
@@ -170,16 +168,11 @@ def _masked(phone: str) -> str:
 
 
 def holding_proved(request, code: str) -> bool:
-    proved = request.session.get(PROVED_KEY, {})
-    return time.time() - proved.get(code, 0) < PROVED_FOR
+    return session_proved(request, PROVED_KEY, code, seconds=PROVED_FOR)
 
 
 def _holding_prove(request, code: str) -> None:
-    now = time.time()
-    proved = {c: t for c, t in request.session.get(PROVED_KEY, {}).items() if now - t < PROVED_FOR}
-    proved[code] = now
-    request.session[PROVED_KEY] = proved
-    request.session.cycle_key()
+    session_prove(request, PROVED_KEY, code, seconds=PROVED_FOR)
 
 
 class PhoneChoiceForm(forms.Form):

@@ -49,19 +49,27 @@ def throttled_page(request) -> HttpResponse:
 # --- phones proved in this session -------------------------------------------
 
 
+def session_proved(request, key: str, item: str, *, seconds: int) -> bool:
+    """Whether ``item`` was proved by a code in this session (under ``key``)
+    less than ``seconds`` ago."""
+    return time.time() - request.session.get(key, {}).get(item, 0) < seconds
+
+
+def session_prove(request, key: str, item: str, *, seconds: int) -> None:
+    """Remember ``item`` as proved now (older proofs under ``key`` expire)."""
+    now = time.time()
+    proved = {i: t for i, t in request.session.get(key, {}).items() if now - t < seconds}
+    proved[item] = now
+    request.session[key] = proved
+    request.session.cycle_key()  # a proved session gets a new id
+
+
 def phone_proved(request, phone: str) -> bool:
-    proved = request.session.get(PHONES_KEY, {})
-    return time.time() - proved.get(phone, 0) < VERIFIED_FOR
+    return session_proved(request, PHONES_KEY, phone, seconds=VERIFIED_FOR)
 
 
 def phone_prove(request, phone: str) -> None:
-    now = time.time()
-    proved = {
-        p: t for p, t in request.session.get(PHONES_KEY, {}).items() if now - t < VERIFIED_FOR
-    }
-    proved[phone] = now
-    request.session[PHONES_KEY] = proved
-    request.session.cycle_key()  # a proved session gets a new id
+    session_prove(request, PHONES_KEY, phone, seconds=VERIFIED_FOR)
 
 
 def code_send(phone: str, purpose: str) -> OtpError | None:

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from backoffice.billing.models import BillRun
 from backoffice.billing.pdf import rendering, selectors, services, signing
 from backoffice.billing.pdf.payment_status import payment_status_of
-from backoffice.registry.codes import holding_code_normalise
+from backoffice.registry.codes import BANGLA_DIGITS, holding_code_normalise
 from backoffice.registry.models import Ward
 from maps.tokens import token_user
 from tenants.audit.services import audit_event_record
@@ -51,9 +51,6 @@ def _verify_allowed(request) -> bool:
 
 
 # --- Public --------------------------------------------------------------------
-
-
-BANGLA_DIGITS = str.maketrans("০১২৩৪৫৬৭৮৯", "0123456789")
 
 
 @require_GET
