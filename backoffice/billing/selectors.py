@@ -47,23 +47,52 @@ def holding_latest_bill(holding) -> Bill | None:
 
 # payments_payment is the payments app's table (payments depends on billing,
 # so billing reads it by name rather than importing its models), as
-# services.ISSUE_SQL does for arrears.
+# services.ISSUE_SQL does for arrears.  What counts as paid towards a bill
+# (the rule of ISSUE_SQL and payments.selectors.bill_credits): its valid
+# payments, plus the valid payments on the holding's other documents of its
+# period or earlier (or cancelled ones) received at or after its figures were
+# fixed (the issue of the holding's first document in its period).
 _PAID_SQL = """
-SELECT COALESCE(sum(amount), 0),
-       COALESCE(sum(amount) FILTER (
-           WHERE received_at < ((%(due_on)s::date + 1)::timestamp AT TIME ZONE %(tz)s)
+WITH known AS (
+    SELECT CASE WHEN b.kind = 'bill' THEN b.issued_at ELSE (
+               SELECT min(f.issued_at) FROM billing_bill f
+               WHERE f.holding_id = b.holding_id AND f.run_id = b.run_id
+           ) END AS at,
+           p.year, p.quarter
+    FROM billing_bill b
+    JOIN billing_billrun r ON r.id = b.run_id
+    JOIN billing_billingperiod p ON p.id = r.period_id
+    WHERE b.id = %(bill)s
+)
+SELECT COALESCE(sum(pp.amount), 0),
+       COALESCE(sum(pp.amount) FILTER (
+           WHERE pp.received_at < ((%(due_on)s::date + 1)::timestamp AT TIME ZONE %(tz)s)
        ), 0)
-FROM payments_payment WHERE bill_id = %(bill)s AND status = 'valid'
+FROM billing_bill o
+JOIN billing_billrun r ON r.id = o.run_id
+JOIN billing_billingperiod p ON p.id = r.period_id
+JOIN payments_payment pp ON pp.bill_id = o.id
+CROSS JOIN known k
+WHERE o.holding_id = %(holding)s AND pp.status = 'valid'
+  AND (o.id = %(bill)s OR (
+      pp.received_at >= k.at
+      AND ((p.year, p.quarter) <= (k.year, k.quarter) OR o.status = 'cancelled')
+  ))
 """
 
 
 def bill_paid_sums(bill: Bill) -> tuple[Decimal, Decimal]:
-    """What valid payments credit to ``bill``: in all, and by the end of its
-    due date (on the municipality's clock)."""
+    """What counts as paid towards ``bill`` (see _PAID_SQL): in all, and by
+    the end of its due date (on the municipality's clock)."""
     with connection.cursor() as cursor:
         cursor.execute(
             _PAID_SQL,
-            {"bill": bill.pk, "due_on": bill.due_on, "tz": timezone.get_current_timezone_name()},
+            {
+                "bill": bill.pk,
+                "holding": bill.holding_id,
+                "due_on": bill.due_on,
+                "tz": timezone.get_current_timezone_name(),
+            },
         )
         paid, by_due_date = cursor.fetchone()
     return paid, by_due_date

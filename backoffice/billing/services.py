@@ -134,16 +134,25 @@ def bill_run_approve(*, actor, run: BillRun) -> BillRun:
 # last guard (ON CONFLICT DO NOTHING).  The arithmetic is calculation.py's,
 # rounding included (round(numeric, 2) is half-up on non-negative values).
 # Arrears: what is still owed on the holding's latest issued bill of an
-# earlier period (the runs of earlier periods come as an array, latest
-# first, so the lookup is one index scan on (holding, run) per holding),
-# which itself carried what was owed before it: its total less the valid
-# payments credited to it, never negative, and nothing if it
-# counts as paid under payments' rule (payments.selectors.bill_is_paid: paid
-# in full, or the total less the rebate paid by the due date, midnight on the
-# municipality's clock).  payments_payment is the payments app's table: it
+# earlier period ("prev"; the runs of earlier periods come as an array,
+# latest first, so the lookup is one index scan on (holding, run) per
+# holding), which itself carried what was owed before it: prev's total less
+# what counts as paid towards it, never negative, and nothing if it counts as
+# paid under payments' rule (payments.selectors.bill_is_paid: paid in full,
+# or the total less the rebate paid by the due date, midnight on the
+# municipality's clock).  What counts as paid towards prev (the rule
+# payments.selectors.bill_credits states, worded the same for water bills):
+# the valid payments on prev itself, plus the valid payments on the
+# holding's other documents of prev's period or earlier (and on cancelled
+# ones) received at or after prev's figures were fixed (the issue of the
+# holding's first document in prev's period: a correction keeps the arrears
+# of the bill it replaces).  Those prev could not know of: an online payment
+# started on an older bill while it was the latest and confirmed after the
+# newer one was issued is credited to the older bill, while the newer one's
+# arrears still include it.  payments_payment is the payments app's table: it
 # depends on billing, so billing reads the table by name here instead of
 # importing its models (layering); test_arrears.py checks this SQL against
-# bill_is_paid / bill_paid_amount with real counter payments.  A holding
+# bill_is_paid / bill_credits with real counter payments.  A holding
 # with an exemption (billing_exemption) overlapping the period gets zero
 # current charges, like an exempt holding type; its arrears and their
 # surcharge stay.
@@ -162,7 +171,13 @@ WITH src AS (
     FROM registry_holding h
     JOIN billing_taxrate r ON r.holding_type = h.holding_type
     LEFT JOIN LATERAL (
-        SELECT b.id, b.total, b.rebate, b.due_on FROM billing_bill b
+        SELECT b.id, b.total, b.rebate, b.due_on,
+               array_position(%(earlier)s::bigint[], b.run_id::bigint) AS pos,
+               CASE WHEN b.kind = 'bill' THEN b.issued_at ELSE (
+                   SELECT min(f.issued_at) FROM billing_bill f
+                   WHERE f.holding_id = h.id AND f.run_id = b.run_id
+               ) END AS known_at
+        FROM billing_bill b
         WHERE b.holding_id = h.id AND b.run_id = ANY(%(earlier)s::bigint[])
           AND b.status = 'issued' AND b.kind <> 'cancellation'
         ORDER BY array_position(%(earlier)s::bigint[], b.run_id::bigint), b.id DESC
@@ -173,8 +188,15 @@ WITH src AS (
                COALESCE(sum(pay.amount) FILTER (
                    WHERE pay.received_at < ((prev.due_on + 1)::timestamp AT TIME ZONE %(tz)s)
                ), 0) AS by_due_date
-        FROM payments_payment pay
-        WHERE pay.bill_id = prev.id AND pay.status = 'valid'
+        FROM billing_bill o
+        JOIN payments_payment pay ON pay.bill_id = o.id
+        WHERE prev.id IS NOT NULL AND o.holding_id = h.id
+          AND o.run_id = ANY(%(earlier)s::bigint[]) AND pay.status = 'valid'
+          AND (o.id = prev.id OR (
+              pay.received_at >= prev.known_at
+              AND (array_position(%(earlier)s::bigint[], o.run_id::bigint) >= prev.pos
+                   OR o.status = 'cancelled')
+          ))
     ) paid ON true
     WHERE h.status = %(active)s AND h.ward_id = %(ward)s
       AND NOT EXISTS (

@@ -85,6 +85,61 @@ def document_check_payable(document: Document) -> None:
         )
 
 
+def _owner_and_period(document: Document) -> tuple[dict, str]:
+    """The filter on the document's holding (connection) and the name of its
+    period's part after the year (quarter or month)."""
+    if isinstance(document, WaterBill):
+        return {"connection_id": document.connection_id}, "month"
+    return {"holding_id": document.holding_id}, "quarter"
+
+
+def document_known_at(document: Document):
+    """When the figures ``document`` carries were fixed: the issue of its
+    holding's (connection's) first document in its period (a correction keeps
+    the arrears of the bill it replaces, computed when that was issued)."""
+    model = type(document)
+    if document.kind == model.Kind.BILL:
+        return document.issued_at
+    owner, _part = _owner_and_period(document)
+    return (
+        model.objects.filter(run_id=document.run_id, **owner)
+        .order_by("issued_at")
+        .values_list("issued_at", flat=True)
+        .first()
+    )
+
+
+def document_late_payments(document: Document) -> Q:
+    """The Payment filter for what ``document``'s figures could not know of:
+    valid payments (the caller filters the status) on its holding's
+    (connection's) other documents of its period or earlier, or cancelled
+    ones, received at or after ``document_known_at``.  Only the latest bill is
+    payable, but an online payment started on an older bill while it was the
+    latest can be confirmed after the newer bill was issued; it is credited to
+    the older bill while the newer one's arrears still include it, so it
+    counts as paid towards the newer one (and, through its arrears, the next
+    bill).  The issue SQL of both kinds of run states the same rule."""
+    model = type(document)
+    owner, part = _owner_and_period(document)
+    period = document.run.period
+    same_year = {
+        "run__period__year": period.year,
+        f"run__period__{part}__lte": getattr(period, part),
+    }
+    others = (
+        model.objects.filter(**owner)
+        .exclude(pk=document.pk)
+        .filter(
+            Q(run__period__year__lt=period.year) | Q(**same_year) | Q(status=model.Status.CANCELLED)
+        )
+        .values("pk")
+    )
+    return Q(
+        **{f"{document_field(document)}__in": others},
+        received_at__gte=document_known_at(document),
+    )
+
+
 def document_rebate(document: Document) -> Decimal:
     """The early-payment rebate (holding tax only)."""
     return getattr(document, "rebate", ZERO) or ZERO

@@ -7,7 +7,12 @@ from decimal import Decimal
 from django.db.models import Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from backoffice.payments.documents import Document, document_filter, document_rebate
+from backoffice.payments.documents import (
+    Document,
+    document_filter,
+    document_late_payments,
+    document_rebate,
+)
 from backoffice.payments.models import Payment, PaymentTransaction
 
 
@@ -27,10 +32,25 @@ def _due_day_end(bill: Document) -> datetime.datetime:
 
 
 def bill_paid_by_due_date(bill: Document) -> Decimal:
+    """What valid receipts of ``bill`` received by the end of its due date credit."""
     total = Payment.objects.filter(
         **document_filter(bill), status=Payment.Status.VALID, received_at__lt=_due_day_end(bill)
     ).aggregate(s=Sum("amount"))["s"]
     return total or Decimal("0.00")
+
+
+def bill_credits(bill: Document) -> tuple[Decimal, Decimal]:
+    """What counts as paid towards ``bill``, in all and by the end of its due
+    date: its valid receipts plus the valid payments its figures could not
+    know of (documents.document_late_payments: on the holding's older bills,
+    received at or after this one was issued).  One query."""
+    figures = Payment.objects.filter(
+        Q(**document_filter(bill)) | document_late_payments(bill), status=Payment.Status.VALID
+    ).aggregate(
+        paid=Sum("amount"),
+        by_due=Sum("amount", filter=Q(received_at__lt=_due_day_end(bill))),
+    )
+    return figures["paid"] or Decimal("0.00"), figures["by_due"] or Decimal("0.00")
 
 
 def bill_amount_due(bill: Document, *, on: datetime.date | None = None) -> Decimal:
@@ -40,19 +60,25 @@ def bill_amount_due(bill: Document, *, on: datetime.date | None = None) -> Decim
     return bill.total - rebate if on <= bill.due_on else bill.total
 
 
-def bill_is_paid(bill: Document) -> bool:
-    """Paid in full, or paid the total less the rebate by the due date."""
-    if bill.total <= 0 or bill_paid_amount(bill) >= bill.total:
+def _settled(bill: Document, paid: Decimal, by_due: Decimal) -> bool:
+    if bill.total <= 0 or paid >= bill.total:
         return True
     rebate = document_rebate(bill)
-    return rebate > 0 and bill_paid_by_due_date(bill) >= bill.total - rebate
+    return rebate > 0 and by_due >= bill.total - rebate
+
+
+def bill_is_paid(bill: Document) -> bool:
+    """Paid in full, or paid the total less the rebate by the due date
+    (counting what bill_credits counts)."""
+    return _settled(bill, *bill_credits(bill))
 
 
 def bill_outstanding(bill: Document, *, on: datetime.date | None = None) -> Decimal:
     """What is left to pay ``on`` a day (today by default)."""
-    if bill_is_paid(bill):
+    paid, by_due = bill_credits(bill)
+    if _settled(bill, paid, by_due):
         return Decimal("0.00")
-    return max(bill_amount_due(bill, on=on) - bill_paid_amount(bill), Decimal("0.00"))
+    return max(bill_amount_due(bill, on=on) - paid, Decimal("0.00"))
 
 
 def payment_by_receipt(number: str) -> Payment | None:

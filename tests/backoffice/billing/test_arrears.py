@@ -167,3 +167,156 @@ def test_a_bill_with_receipts_is_not_cancelled_or_corrected_until_they_are(in_a)
     correction = services.bill_correct(actor=chief, bill=first, reason="survey")
     assert correction.kind == Bill.Kind.CORRECTION
     assert holding_balance(first.holding) == correction.total
+
+
+# --- a payment of an older bill confirmed after the newer one was issued ---
+#
+# Only the latest bill is payable, but an online payment started on a bill
+# while it was the latest can be confirmed (IPN, reconciliation) after the
+# next run issued a newer bill, whose arrears already include that amount.
+# The payment is credited to the older bill; it then counts as paid towards
+# the newer one (its balance, dues and the next bill's arrears), once.
+
+
+def online_started(bill, amount, tran_id):
+    """A gateway transaction opened while ``bill`` was the latest (pending)."""
+    from backoffice.payments.models import PaymentTransaction
+
+    return PaymentTransaction.objects.create(
+        bill=bill, gateway="sslcommerz", tran_id=tran_id, amount=Decimal(amount), state="pending"
+    )
+
+
+def confirmed(tran):
+    """The gateway's validated IPN, recorded by payments' own service."""
+    from backoffice.payments import services as payments
+
+    verdict = payments.Verdict(
+        status="paid", tran_id=tran.tran_id, amount=tran.amount, currency="BDT"
+    )
+    settlement = payments._settle_record(tran_pk=tran.pk, verdict=verdict, source="ipn")
+    assert settlement.outcome == "paid"
+    return settlement.payment
+
+
+def dues_of(code):
+    from backoffice.billing import dues
+
+    rows = [row for row in dues.dues_page(size=500).rows if row.code == code]
+    wards = dues.dues_by_ward()
+    return (rows[0].outstanding if rows else Decimal("0.00")), sum(
+        (w.outstanding for w in wards), Decimal("0.00")
+    )
+
+
+def everyone_agrees(holding, latest, expected):
+    """holding_balance, bill_outstanding of the latest bill, the dues list
+    and the ward totals (this holding is the only one that owes)."""
+    assert holding_balance(holding) == expected
+    assert bill_outstanding(latest) == expected
+    assert dues_of(holding.code) == (expected, expected)
+
+
+def issue_paid(tenant, year, quarter):
+    """Issue a run; everyone but CODE pays its bill in full at the counter."""
+    run = issue(tenant, year, quarter)
+    for bill in Bill.objects.filter(run=run, kind=Bill.Kind.BILL).exclude(holding__code=CODE):
+        left = bill_outstanding(bill)
+        if left > 0:
+            pay(tenant, bill, left)
+    return run
+
+
+def test_an_older_bill_paid_after_the_newer_was_issued(in_a):
+    first = bill_of(issue_paid(in_a, PAST, 3))
+    tran = online_started(first, "1020.00", "IMISLATE1")
+    second = bill_of(issue_paid(in_a, PAST, 4))
+    # Issued before the payment was confirmed: the first bill's 1020.00 is in it.
+    assert (second.arrears, second.surcharge, second.total) == (
+        Decimal("1020.00"),
+        Decimal("51.00"),
+        Decimal("2091.00"),
+    )
+    everyone_agrees(first.holding, second, Decimal("2091.00"))
+    confirmed(tran)
+    assert bill_is_paid(first) and bill_paid_amount(first) == Decimal("1020.00")
+    # The money counts towards the newer bill: 2091.00 - 1020.00.
+    assert bill_paid_amount(second) == 0
+    assert not bill_is_paid(second)
+    everyone_agrees(first.holding, second, Decimal("1071.00"))
+    third = bill_of(issue_paid(in_a, PAST + 1, 1))
+    assert (third.arrears, third.surcharge) == (Decimal("1071.00"), Decimal("53.55"))
+    everyone_agrees(first.holding, third, third.total)
+    # Subtracted once: after the third is paid in full, the fourth carries nothing.
+    pay(in_a, third, third.total)
+    everyone_agrees(first.holding, third, Decimal("0.00"))
+    fourth = bill_of(issue_paid(in_a, PAST + 1, 2))
+    assert (fourth.arrears, fourth.surcharge, fourth.total) == (0, 0, Decimal("1020.00"))
+
+
+def test_a_partial_late_payment_leaves_the_rest_owed(in_a):
+    first = bill_of(issue_paid(in_a, PAST, 3))
+    pay(in_a, first, "100.00")  # before the newer bill: in its arrears already
+    tran = online_started(first, "600.00", "IMISLATE2")
+    second = bill_of(issue_paid(in_a, PAST, 4))
+    assert (second.arrears, second.surcharge) == (Decimal("920.00"), Decimal("46.00"))
+    confirmed(tran)
+    assert not bill_is_paid(first)
+    everyone_agrees(first.holding, second, second.total - Decimal("600.00"))
+    pay(in_a, second, "200.00")
+    everyone_agrees(first.holding, second, second.total - Decimal("800.00"))
+    third = bill_of(issue_paid(in_a, PAST + 1, 1))
+    assert third.arrears == second.total - Decimal("800.00")
+
+
+def test_a_payment_before_the_newer_bill_is_not_counted_twice(in_a):
+    first = bill_of(issue_paid(in_a, PAST, 3))
+    confirmed(online_started(first, "400.00", "IMISEARLY"))
+    second = bill_of(issue_paid(in_a, PAST, 4))
+    assert second.arrears == Decimal("620.00")
+    everyone_agrees(first.holding, second, second.total)
+    third = bill_of(issue_paid(in_a, PAST + 1, 1))
+    assert third.arrears == second.total
+
+
+def test_a_correction_keeps_counting_from_the_bill_it_replaces(in_a):
+    """The correction carries the arrears of the bill it replaces, fixed when
+    that one was issued: a payment confirmed in between still counts."""
+    chief = staff_user(in_a, "revenue_chief")
+    first = bill_of(issue_paid(in_a, PAST, 3))
+    tran = online_started(first, "1020.00", "IMISLATE3")
+    second = bill_of(issue_paid(in_a, PAST, 4))
+    confirmed(tran)
+    correction = services.bill_correct(actor=chief, bill=second, reason="survey")
+    assert correction.arrears == Decimal("1020.00")
+    everyone_agrees(first.holding, correction, correction.total - Decimal("1020.00"))
+    third = bill_of(issue_paid(in_a, PAST + 1, 1))
+    assert third.arrears == correction.total - Decimal("1020.00")
+
+
+def test_a_payment_confirmed_on_a_cancelled_bill_counts_towards_the_latest(in_a):
+    chief = staff_user(in_a, "revenue_chief")
+    first = bill_of(issue_paid(in_a, PAST, 3))
+    second = bill_of(issue_paid(in_a, PAST, 4))
+    tran = online_started(second, "500.00", "IMISVOID")
+    services.bill_cancel(actor=chief, bill=second, reason="wrong value")
+    confirmed(tran)  # the gateway took the money for the cancelled bill
+    # The first bill is the latest again; the 500.00 counts towards it.
+    everyone_agrees(first.holding, first, Decimal("520.00"))
+    third = bill_of(issue_paid(in_a, PAST + 1, 1))
+    assert third.arrears == Decimal("520.00")
+
+
+def test_late_payments_stay_in_their_municipality(tenant_a, tenant_b):
+    with schema_context(tenant_a.schema_name):
+        billing_sample(staff_user(tenant_a, "gis_officer"))
+        first = bill_of(issue_paid(tenant_a, PAST, 3))
+        tran = online_started(first, "1020.00", "IMISLATEA")
+        second = bill_of(issue_paid(tenant_a, PAST, 4))
+        confirmed(tran)
+        everyone_agrees(first.holding, second, Decimal("1071.00"))
+    with schema_context(tenant_b.schema_name):
+        billing_sample(staff_user(tenant_b, "gis_officer"))
+        other_first = bill_of(issue_paid(tenant_b, PAST, 3))
+        other_second = bill_of(issue_paid(tenant_b, PAST, 4))
+        everyone_agrees(other_first.holding, other_second, Decimal("2091.00"))
