@@ -7,3 +7,10 @@ class WaterConfig(AppConfig):
 
     name = "backoffice.water"
     label = "water"
+
+    def ready(self) -> None:
+        # Water bills on billing's verification page and bills API, signed
+        # PDFs through billing's machinery (billing never imports water).
+        from backoffice.water.pdf import water_bill_kind_register
+
+        water_bill_kind_register()

@@ -75,11 +75,11 @@ def both(text, **params) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def date_both(value: datetime.date) -> tuple[str, str]:
+def date_both(value: datetime.date, format: str = "j F Y") -> tuple[str, str]:
     with translation.override("en"):
-        en = formats.date_format(value, "j F Y")
+        en = formats.date_format(value, format)
     with translation.override("bn"):
-        bn = formats.date_format(value, "j F Y").translate(BENGALI_DIGITS)
+        bn = formats.date_format(value, format).translate(BENGALI_DIGITS)
     return en, bn
 
 

@@ -29,12 +29,16 @@ REASON = "Holding tax bill issued by the municipality"
 BATCH_CHUNK = 500  # bills rendered per WeasyPrint document before the pages are joined
 
 
-def _content_version(head: rendering.Letterhead, loaded: signing.LoadedSigner) -> str:
-    raw = f"{rendering.TEMPLATE_VERSION}|{loaded.fingerprint}|{head.logo_id}"
+def _content_version(
+    head: rendering.Letterhead,
+    loaded: signing.LoadedSigner,
+    template_version: str = rendering.TEMPLATE_VERSION,
+) -> str:
+    raw = f"{template_version}|{loaded.fingerprint}|{head.logo_id}"
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
-def _cache_name(bill: Bill, copy: str, version: str) -> str:
+def _cache_name(bill, copy: str, version: str) -> str:
     # The row's id and issue time too: a number is never reused, but a
     # restored backup must not meet PDFs made from rows it does not hold.
     row = hashlib.sha256(f"{bill.pk}|{bill.issued_at.isoformat()}".encode()).hexdigest()[:8]
@@ -64,31 +68,50 @@ def bill_pdf_make(*, bill: Bill, copy: str = rendering.COPY_FULL) -> bytes:
     return _render_sign([bill], head=head, loaded=loaded, copy=copy)
 
 
-def _render_sign(bills, *, head, loaded, copy) -> bytes:
-    html = rendering.bills_html(bills, head=head, copy=copy)
+def html_sign(html: str, *, head, loaded, reason: str = REASON) -> bytes:
+    """``html`` rendered by WeasyPrint and signed by ``loaded``."""
     return signing.pdf_sign(
-        rendering.html_to_pdf(html), loaded=loaded, reason=REASON, location=head.name_en
+        rendering.html_to_pdf(html), loaded=loaded, reason=reason, location=head.name_en
     )
 
 
-def bill_pdf(*, bill: Bill, copy: str = rendering.COPY_FULL) -> bytes:
-    """The bill's signed PDF: from the cache, or made now and cached."""
+def _render_sign(bills, *, head, loaded, copy) -> bytes:
+    return html_sign(rendering.bills_html(bills, head=head, copy=copy), head=head, loaded=loaded)
+
+
+def document_pdf_cached(*, document, copy: str, template_version: str, make) -> bytes:
+    """The signed PDF of an issued, immutable document (a holding-tax bill,
+    or another kind of bill: it needs ``number``, ``pk`` and ``issued_at``)
+    from the cache, or ``make(head, loaded)`` now and cached.  The document's
+    template version is part of the content version."""
     if copy not in rendering.COPIES:
         raise ValueError(copy)
     head = rendering.letterhead_current()
     loaded = signing.signer_current()
     storage = private_storage()
-    name = _cache_name(bill, copy, _content_version(head, loaded))
+    name = _cache_name(document, copy, _content_version(head, loaded, template_version))
     try:
         with storage.open(name, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
         pass
-    if not hasattr(bill.holding, "owner_links"):
-        bill = rendering.bills_for_print(Bill.objects.filter(pk=bill.pk)).get()
-    data = _render_sign([bill], head=head, loaded=loaded, copy=copy)
+    data = make(head, loaded)
     _write_atomic(storage, name, data)
     return data
+
+
+def bill_pdf(*, bill: Bill, copy: str = rendering.COPY_FULL) -> bytes:
+    """The bill's signed PDF: from the cache, or made now and cached."""
+
+    def make(head, loaded) -> bytes:
+        printed = bill
+        if not hasattr(bill.holding, "owner_links"):
+            printed = rendering.bills_for_print(Bill.objects.filter(pk=bill.pk)).get()
+        return _render_sign([printed], head=head, loaded=loaded, copy=copy)
+
+    return document_pdf_cached(
+        document=bill, copy=copy, template_version=rendering.TEMPLATE_VERSION, make=make
+    )
 
 
 # --- Ward print batches --------------------------------------------------------

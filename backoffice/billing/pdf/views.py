@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from backoffice.billing.models import BillRun
 from backoffice.billing.pdf import rendering, selectors, services, signing
+from backoffice.billing.pdf.documents import bill_kind_find, bill_kinds
 from backoffice.billing.pdf.payment_status import payment_status_of
 from backoffice.registry.codes import BANGLA_DIGITS, holding_code_normalise
 from backoffice.registry.models import Ward
@@ -78,21 +79,26 @@ def bill_verify(request, number: str):
         response["Retry-After"] = str(VERIFY_WINDOW_SECONDS)
         return response
     bill = selectors.bill_for_verification(number)
-    if bill is None:
-        raise Http404
-    identity = selectors.signing_identity_public()
-    response = render(
-        request,
-        "billing/verify.html",
-        {
+    if bill is not None:
+        template = "billing/verify.html"
+        context = {
             "bill": bill,
             "period": bill.run.period,
             "replaced_by": selectors.bill_replaced_by(bill),
-            "payment": payment_status_of(bill),
-            "identity": identity,
-            "fingerprint": (identity.fingerprint if identity else ""),
-        },
+        }
+    else:  # another kind of bill (a water bill), through its hook
+        found = bill_kind_find(number, request.tenant) if len(number) <= 24 else None
+        if found is None:
+            raise Http404
+        template, context = found[0].verify_page(found[1])
+        bill = found[1]
+    identity = selectors.signing_identity_public()
+    context.update(
+        payment=payment_status_of(bill),
+        identity=identity,
+        fingerprint=(identity.fingerprint if identity else ""),
     )
+    response = render(request, template, context)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -168,6 +174,7 @@ class BillsApi(APIView):
 def _bill_json(bill) -> dict:
     period = bill.run.period
     return {
+        "type": "holding_tax",
         "number": bill.number,
         "kind": bill.kind,
         "status": bill.status,
@@ -186,7 +193,8 @@ def _bill_json(bill) -> dict:
 
 
 class BillListApi(BillsApi):
-    """GET /api/v1/bills/?holding=CODE: the holding's bills, newest first."""
+    """GET /api/v1/bills/?holding=CODE: the holding's bills, newest first,
+    then its other kinds of bill (water bills), each row with its "type"."""
 
     def get(self, request):
         raw = request.query_params.get("holding", "")
@@ -195,7 +203,10 @@ class BillListApi(BillsApi):
         except ValidationError as exc:
             return Response({"code": "invalid_holding", "description": exc.messages}, status=400)
         bills = selectors.bills_of_holding(code).select_related("holding", "replaces")
-        return Response({"holding": code, "results": [_bill_json(b) for b in bills]})
+        results = [_bill_json(b) for b in bills]
+        for kind in bill_kinds(request.tenant):
+            results += kind.api_rows(code)
+        return Response({"holding": code, "results": results})
 
 
 class BillPdfApi(BillsApi):
@@ -204,12 +215,17 @@ class BillPdfApi(BillsApi):
 
     def get(self, request, number: str):
         bill = selectors.bill_by_number(number)
-        if bill is None:
-            raise exceptions.NotFound()
-        data = services.bill_pdf(bill=bill, copy=rendering.COPY_FULL)
-        audit_event_record(
-            actor=request.user, action="billing.bill_pdf_read", obj=bill, data={"copy": "full"}
-        )
+        audit = {"copy": "full"}
+        if bill is not None:
+            data = services.bill_pdf(bill=bill, copy=rendering.COPY_FULL)
+        else:  # another kind of bill (a water bill), through its hook
+            found = bill_kind_find(number, request.tenant) if len(number) <= 24 else None
+            if found is None:
+                raise exceptions.NotFound()
+            kind, bill = found
+            data = kind.pdf(bill, rendering.COPY_FULL)
+            audit["type"] = kind.slug
+        audit_event_record(actor=request.user, action="billing.bill_pdf_read", obj=bill, data=audit)
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{bill.number}.pdf"'
         response["Cache-Control"] = "private, no-store"

@@ -100,6 +100,13 @@ def pdfsig(data: bytes, trusted_pem: list[str]) -> str:
         return result.stdout + result.stderr
 
 
+def byte_changed(data: bytes) -> bytes:
+    """``data`` with one byte of the first page content (inside the signed
+    range) changed."""
+    position = data.index(b"stream") + 20
+    return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1 :]
+
+
 def qr_codes(data: bytes) -> list[str]:
     """Every QR code on the PDF's first page (rendered at 150 dpi)."""
     with tempfile.TemporaryDirectory() as folder:
