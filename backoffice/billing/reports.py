@@ -1,10 +1,14 @@
-"""The collection report: valid payments of holding-tax bills received in a
-date range, by day or month, ward and method (online / counter), with
-totals (payments of water bills have no holding-tax bill and are not in it).
+"""The collection report: valid payments received in a date range, of
+holding-tax bills and of water bills, by day or month, ward, service
+(holding tax / water) and method (online / counter), with totals per service
+and for both.
 
 Like dues.py this reads the payments table by name (``payments_payment``:
-``bill_id``, ``method``, ``amount``, ``status``, ``received_at``) because
-payments imports billing and not the other way; cancelled receipts are not
+``bill_id`` or ``water_bill_id``, exactly one of them by a check constraint;
+``method``, ``amount``, ``status``, ``received_at``) because payments
+imports billing and not the other way, and water's tables
+(``water_waterbill``, ``water_connection``) the same way: a water bill's
+ward is that of its connection's holding.  Cancelled receipts are not
 collected money and are left out.  Days are the municipality's."""
 
 import datetime
@@ -18,23 +22,36 @@ from backoffice.registry.exporting.services import ExportQuery
 
 GROUPINGS = ("day", "month")
 METHODS = ("online", "counter")
+SERVICES = ("holding_tax", "water")
 ZERO = Decimal("0.00")
 
 _SQL = """
 SELECT (date_trunc(%(unit)s, pp.received_at AT TIME ZONE %(tz)s))::date AS period,
        w.number AS ward, w.name_en AS ward_name_en, w.name_bn AS ward_name_bn,
+       CASE WHEN pp.bill_id IS NOT NULL THEN 'holding_tax' ELSE 'water' END AS service,
        pp.method, count(*) AS payments, sum(pp.amount) AS amount
 FROM payments_payment pp
-JOIN billing_bill b ON b.id = pp.bill_id
-JOIN registry_holding h ON h.id = b.holding_id
+LEFT JOIN billing_bill b ON b.id = pp.bill_id
+LEFT JOIN water_waterbill wb ON wb.id = pp.water_bill_id
+LEFT JOIN water_connection c ON c.id = wb.connection_id
+JOIN registry_holding h ON h.id = COALESCE(b.holding_id, c.holding_id)
 JOIN registry_ward w ON w.id = h.ward_id
 WHERE pp.status = 'valid'
   AND pp.received_at >= (%(start)s::timestamp AT TIME ZONE %(tz)s)
   AND pp.received_at < (%(end)s::timestamp AT TIME ZONE %(tz)s)
-GROUP BY 1, w.number, w.name_en, w.name_bn, pp.method
-ORDER BY 1, w.number, pp.method
+GROUP BY 1, w.number, w.name_en, w.name_bn, 5, pp.method
+ORDER BY 1, w.number, 5, pp.method
 """
-COLUMNS = ("period", "ward", "ward_name_en", "ward_name_bn", "method", "payments", "amount")
+COLUMNS = (
+    "period",
+    "ward",
+    "ward_name_en",
+    "ward_name_bn",
+    "service",
+    "method",
+    "payments",
+    "amount",
+)
 
 
 @dataclass
@@ -56,12 +73,40 @@ class Figures:
 
 
 @dataclass
+class Collected:
+    """One row's figures: per service, and both together (``payments``,
+    ``online``, ``counter``, ``total`` are the sums)."""
+
+    holding_tax: Figures = field(default_factory=Figures)
+    water: Figures = field(default_factory=Figures)
+
+    def add(self, service: str, method: str, count: int, amount: Decimal) -> None:
+        getattr(self, service).add(method, count, amount)
+
+    @property
+    def payments(self) -> int:
+        return self.holding_tax.payments + self.water.payments
+
+    @property
+    def online(self) -> Decimal:
+        return self.holding_tax.online + self.water.online
+
+    @property
+    def counter(self) -> Decimal:
+        return self.holding_tax.counter + self.water.counter
+
+    @property
+    def total(self) -> Decimal:
+        return self.holding_tax.total + self.water.total
+
+
+@dataclass
 class ReportRow:
-    period: datetime.date
+    period: datetime.date | None
     ward: int
     ward_name_en: str
     ward_name_bn: str
-    figures: Figures = field(default_factory=Figures)
+    figures: Collected = field(default_factory=Collected)
 
 
 @dataclass
@@ -71,7 +116,7 @@ class CollectionReport:
     grouping: str
     rows: list[ReportRow]
     by_ward: list[ReportRow]  # period None: the whole range
-    total: Figures
+    total: Collected
 
 
 def _params(start: datetime.date, end: datetime.date, grouping: str) -> dict:
@@ -88,20 +133,20 @@ def _params(start: datetime.date, end: datetime.date, grouping: str) -> dict:
 def collection_report(
     *, start: datetime.date, end: datetime.date, grouping: str = "day"
 ) -> CollectionReport:
-    """One grouped statement; rows are (period, ward) with online and
-    counter amounts side by side."""
+    """One grouped statement; rows are (period, ward) with each service's
+    online and counter amounts side by side."""
     with connection.cursor() as cursor:
         cursor.execute(_SQL, _params(start, end, grouping))
         raw = cursor.fetchall()
     rows: dict[tuple, ReportRow] = {}
     wards: dict[int, ReportRow] = {}
-    total = Figures()
-    for period, ward, name_en, name_bn, method, count, amount in raw:
+    total = Collected()
+    for period, ward, name_en, name_bn, service, method, count, amount in raw:
         row = rows.setdefault((period, ward), ReportRow(period, ward, name_en, name_bn))
-        row.figures.add(method, count, amount)
+        row.figures.add(service, method, count, amount)
         ward_row = wards.setdefault(ward, ReportRow(None, ward, name_en, name_bn))
-        ward_row.figures.add(method, count, amount)
-        total.add(method, count, amount)
+        ward_row.figures.add(service, method, count, amount)
+        total.add(service, method, count, amount)
     return CollectionReport(
         start=start,
         end=end,
@@ -115,7 +160,7 @@ def collection_report(
 def collection_export_query(
     *, start: datetime.date, end: datetime.date, grouping: str = "day"
 ) -> ExportQuery:
-    """The report's grouped rows (one per period, ward and method) for the
+    """The report's grouped rows (one per period, ward, service and method) for the
     registry's CSV / Excel writers."""
     statement = connection.ops.compose_sql(_SQL, _params(start, end, grouping))
     return ExportQuery("collection", COLUMNS, statement, False)
