@@ -23,9 +23,11 @@ from backoffice.billing.pdf.signing import SigningUnavailable
 from backoffice.billing.selectors import bills_of_holding
 from backoffice.payments import receipts
 from backoffice.payments import selectors as payments
-from backoffice.payments.documents import water_bills_of_holding
+from backoffice.payments.documents import document_by_number, water_bills_of_holding
 from backoffice.registry.codes import holding_code_normalise
 from backoffice.registry.models import Holding
+from backoffice.water.models import WaterBill
+from backoffice.water.pdf import water_bill_pdf
 from citizen.models import OneTimeCode
 from citizen.throttle import lookup_allowed
 from citizen.views.common import code_send, code_step, session_prove, session_proved
@@ -117,16 +119,24 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
     return response
 
 
-def _bill_of_public(number: str) -> Bill:
-    bill = (
-        Bill.objects.select_related("holding", "run__period")
-        .filter(number=number, status=Bill.Status.ISSUED)
-        .exclude(kind=Bill.Kind.CANCELLATION)
-        .first()
-    )
-    if bill is None:
+def _bill_of_public(number: str) -> Bill | WaterBill:
+    """An issued holding-tax or water bill (not a cancellation)."""
+    bill = document_by_number(number)
+    if bill is None or bill.status != "issued" or bill.kind == "cancellation":
+        raise Http404
+    if isinstance(bill, WaterBill) and not connection.tenant.has_module("water"):
         raise Http404
     return bill
+
+
+def _holding_code_of(bill: Bill | WaterBill) -> str:
+    return bill.connection.holding.code if isinstance(bill, WaterBill) else bill.holding.code
+
+
+def _signed_pdf(bill: Bill | WaterBill, copy: str) -> bytes:
+    if isinstance(bill, WaterBill):
+        return water_bill_pdf(bill=bill, copy=copy)
+    return bill_pdfs.bill_pdf(bill=bill, copy=copy)
 
 
 @require_GET
@@ -137,7 +147,7 @@ def bill_public_pdf(request, number: str):
         return render(request, "citizen/fsm/throttled.html", status=429)
     bill = _bill_of_public(number)
     try:
-        data = bill_pdfs.bill_pdf(bill=bill, copy=rendering.COPY_PUBLIC)
+        data = _signed_pdf(bill, rendering.COPY_PUBLIC)
     except SigningUnavailable:
         return HttpResponse(_("Bills cannot be signed at the moment."), status=503)
     return _pdf_response(data, f"{bill.number}.pdf")
@@ -249,6 +259,7 @@ def _owner_page(request, holding: Holding):
         .exclude(kind=Bill.Kind.CANCELLATION)[:12]
     )
     receipts_of = payments.payments_of_bills([bill.pk for bill in bills])
+    water = request.tenant.has_module("water")
     return render(
         request,
         "citizen/bills/owner.html",
@@ -262,6 +273,10 @@ def _owner_page(request, holding: Holding):
                     "receipts": receipts_of.get(bill.pk, []),
                 }
                 for bill in bills
+            ],
+            "water_rows": [
+                {"bill": bill, "outstanding": payments.bill_outstanding(bill)}
+                for bill in (water_bills_of_holding(holding.code) if water else [])
             ],
         },
     )
@@ -278,11 +293,11 @@ def bill_owner_pdf(request, number: str):
     """The owner's copy (it names the owners): only in a proved session."""
     _public_bills_on()
     bill = _bill_of_public(number)
-    back = _proved_or_back(request, bill.holding.code)
+    back = _proved_or_back(request, _holding_code_of(bill))
     if back is not None:
         return back
     try:
-        data = bill_pdfs.bill_pdf(bill=bill, copy=rendering.COPY_FULL)
+        data = _signed_pdf(bill, rendering.COPY_FULL)
     except SigningUnavailable:
         return HttpResponse(_("Bills cannot be signed at the moment."), status=503)
     audit_event_record(

@@ -4,6 +4,7 @@ The office (water supply officer, municipal admin) does the work: readings,
 connections, applications, tariffs, preparing runs.  The revenue chief
 alone approves a run, and may prepare and issue one.  Viewers read."""
 
+from backoffice.billing.pdf.services import PRINT_ROLES
 from backoffice.water.services import OFFICE
 from tenants.permissions import role_required, user_roles
 
@@ -30,4 +31,6 @@ def abilities(user) -> dict[str, bool]:
         "runs": bool(roles & set(RUN_READERS)),
         "run_work": bool(roles & set(RUN_WORKERS)),
         "approve": bool(roles & set(APPROVERS)),
+        # a bill's signed PDF (/api/v1/bills/NUMBER/pdf): as for holding-tax bills
+        "pdf": bool(roles & set(PRINT_ROLES)),
     }

@@ -3,12 +3,15 @@
 marked "type": "water", roles, and the other municipality."""
 
 import pytest
+from django.test import Client
 from django_tenants.utils import schema_context
 
 from tenants.audit.models import AuditEvent
 from tests.backoffice.billing.pdf_support import pdf_text
 from tests.backoffice.billing.test_api import api, token_of
 from tests.backoffice.water.bill_pdf_support import HOLDING, OWNER_EN, water_a
+from tests.conftest import login
+from tests.support.tenancy import host_of
 
 __all__ = ["water_a"]
 
@@ -53,3 +56,20 @@ def test_no_token_and_the_other_municipality(water_a, tenant_a, tenant_b):
     assert other.get("/api/v1/bills/", {"holding": HOLDING}).json()["results"] == []
     # A's token is not B's
     assert api(tenant_b, token_of(tenant_a, "revenue_chief")).get(url).status_code == 401
+
+
+@pytest.mark.parametrize(("role", "linked"), [("revenue_chief", True), ("water_officer", False)])
+def test_staff_run_and_connection_pages_link_the_pdf(water_a, tenant_a, role, linked):
+    bill = water_a["november"]
+    client = login(Client(HTTP_HOST=host_of(tenant_a.code)), tenant_a, role)
+    link = f'href="/api/v1/bills/{bill.number}/pdf"'
+    if role == "revenue_chief":
+        assert (link in client.get(f"/staff/water/runs/{bill.run_id}/").content.decode()) is linked
+    else:
+        page = client.get(f"/staff/water/connections/{water_a['metered'].number}/")
+        assert page.status_code == 200 and (link in page.content.decode()) is linked
+    # municipal_admin reads both pages and gets the PDF
+    admin = login(Client(HTTP_HOST=host_of(tenant_a.code)), tenant_a, "municipal_admin")
+    page = admin.get(f"/staff/water/connections/{water_a['metered'].number}/").content.decode()
+    assert link in page
+    assert link in admin.get(f"/staff/water/runs/{bill.run_id}/").content.decode()
