@@ -313,7 +313,7 @@ def receipt_owner_pdf(request, number: str):
     payment = payments.payment_by_receipt(number)
     if payment is None:
         raise Http404
-    back = _proved_or_back(request, payment.bill.holding.code)
+    back = _proved_or_back(request, _holding_code_of(payment.document))
     if back is not None:
         return back
     return receipts.receipt_pdf_response(payment)

@@ -77,3 +77,20 @@ def test_water_bill_documents_role_matrix(which, request, settings, tmp_path):
         MatrixRow(f"/staff/water/runs/{sample['november'].run_id}/", allowed=office),
     ]
     assert_role_matrix(tenant, host_of(tenant.code), rows)
+
+
+def test_a_water_receipt_needs_the_code_too(tenant_a, client_a, water_a):
+    from decimal import Decimal
+
+    from backoffice.payments import services as payments
+    from tests.conftest import staff_user
+
+    with schema_context(tenant_a.schema_name):
+        payment = payments.counter_payment_record(
+            actor=staff_user(tenant_a, "revenue_collector"),
+            bill=water_a["november"],
+            amount=Decimal("100.00"),
+        )
+    url = f"/en/pay/owner/receipts/{payment.receipt_number}/pdf/"
+    response = client_a.get(url)
+    assert response.status_code == 302 and response["Location"].endswith(f"/holding/{HOLDING}/")

@@ -123,3 +123,16 @@ def test_pdf_is_made_once_and_then_served_from_the_cache(in_a, monkeypatch):
     assert pdf.water_bill_pdf(bill=bill, copy=rendering.COPY_PUBLIC) == b"x"
     with pytest.raises(ValueError):
         pdf.water_bill_pdf(bill=bill, copy="other")
+
+
+def test_a_cancellation_is_a_document_of_its_own(in_a, tenant_a):
+    from backoffice.water import runs
+    from tests.conftest import staff_user
+
+    bill = in_a["november"]
+    cancellation = runs.water_bill_cancel(
+        actor=staff_user(tenant_a, "revenue_chief"), bill=bill, reason="test"
+    )
+    text = " ".join(pdf_text(pdf.water_bill_pdf(bill=cancellation)).split())
+    assert "Cancellation of a water bill" in text and f"Cancels bill {bill.number}" in text
+    assert cancellation.number in text and "-497.50" in text
