@@ -22,11 +22,25 @@ from maps.registry import Attribute, Layer, Theme, layer_register
 REVENUE_READERS = ("revenue_chief", "revenue_collector", "municipal_admin")
 
 # Per building: what the latest bill of each of its holdings still owes (it
-# carries the arrears), less what valid receipts credit to it; ``{due}``
+# carries the arrears), less what counts as paid towards it (selectors.
+# bill_credits: its valid receipts, plus valid payments on the holding's other
+# documents of its period or earlier, or cancelled ones, received at or after
+# its figures were fixed, which its arrears could not know of); ``{due}``
 # limits it to bills past their due date.
 _OWED = """(SELECT COALESCE(sum(GREATEST(b.total - COALESCE((
-    SELECT sum(p.amount) FROM payments_payment p
-    WHERE p.bill_id = b.id AND p.status = 'valid'), 0), 0)), 0)::float8
+    SELECT sum(p.amount) FROM billing_bill o
+    JOIN billing_billrun ro ON ro.id = o.run_id
+    JOIN billing_billingperiod po ON po.id = ro.period_id
+    JOIN payments_payment p ON p.bill_id = o.id
+    WHERE o.holding_id = b.holding_id AND p.status = 'valid'
+      AND (o.id = b.id OR (
+          p.received_at >= (SELECT min(f.issued_at) FROM billing_bill f
+                            WHERE f.holding_id = b.holding_id AND f.run_id = b.run_id)
+          AND ((po.year, po.quarter) <= (
+                   SELECT pb.year, pb.quarter FROM billing_billrun rb
+                   JOIN billing_billingperiod pb ON pb.id = rb.period_id
+                   WHERE rb.id = b.run_id)
+               OR o.status = 'cancelled')))), 0), 0)), 0)::float8
   FROM registry_buildingholding bh
   JOIN billing_bill b ON b.holding_id = bh.holding_id
   WHERE bh.building_id = t.id AND b.kind IN ('bill', 'correction') AND b.status = 'issued'{due}

@@ -209,12 +209,36 @@ def dues_of(code):
     )
 
 
+def map_owed(holding) -> Decimal:
+    """The tax-due map layer's figure for the holding's building (the layer
+    has no rebate: its dues are past the due date here)."""
+    from django.db import connection
+
+    from backoffice.payments.layers import _BALANCE
+    from backoffice.registry.models import BuildingHolding
+    from tests.backoffice.registry.factories import building_make
+
+    link = BuildingHolding.objects.filter(holding=holding).first()
+    if link is None:
+        link = BuildingHolding.objects.create(
+            building=building_make(ward=1, index=77), holding=holding
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_BALANCE} FROM registry_building t WHERE t.id = %s",  # noqa: S608
+            [link.building_id],
+        )
+        return Decimal(str(cursor.fetchone()[0])).quantize(Decimal("0.01"))
+
+
 def everyone_agrees(holding, latest, expected):
     """holding_balance, bill_outstanding of the latest bill, the dues list
-    and the ward totals (this holding is the only one that owes)."""
+    and the ward totals (this holding is the only one that owes), and the
+    tax-due map."""
     assert holding_balance(holding) == expected
     assert bill_outstanding(latest) == expected
     assert dues_of(holding.code) == (expected, expected)
+    assert map_owed(holding) == expected
 
 
 def issue_paid(tenant, year, quarter):
