@@ -23,7 +23,7 @@ from backoffice.billing.pdf.qr import qr_data_uri, verification_url
 from backoffice.registry.models import Building, HoldingOwner
 from backoffice.water.models import Reading, WaterBill
 
-TEMPLATE_VERSION = "w1"
+TEMPLATE_VERSION = "w2"
 TEMPLATE = "water/bill_pdf.html"
 REASON = "Water bill issued by the municipality"
 

@@ -3,18 +3,19 @@ digits, sees the month's water bill, opens its verification page (figures,
 not paid) and fetches the signed public copy.
 
 The live server reads only committed data: the water connection (the staff
-water test's set-up and clean-up) and its issued bill are made in
-``manage.py shell`` (fresh processes), in khulna."""
+water test's fixture, which removes it and its bills) and its issued bill
+are made in ``manage.py shell`` (fresh processes), in khulna."""
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_fsm_staff import HOST, SCHEMA, fits_the_screen
-from tests.browser.test_water_staff import _SETUP, _TEARDOWN, HOLDING
+from tests.browser.test_payments import bn_page
+from tests.browser.test_water_staff import HOLDING, water_connection
 from tests.support.cleanup import manage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+__all__ = ["bn_page", "water_connection"]  # fixtures
 
 HOLDING_BN = HOLDING.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯"))
 
@@ -42,31 +43,15 @@ with schema_context(%(schema)r):
 
 
 @pytest.fixture
-def water_bill(live_portal):
-    result = manage("shell", "-c", _SETUP % {"schema": SCHEMA, "holding": HOLDING})
-    assert result.returncode == 0, result.stderr[-2000:]
-    number, bin_, made_ward = result.stdout.strip().splitlines()[-1].split()
-    try:
-        issued = manage("shell", "-c", _ISSUE % {"schema": SCHEMA, "number": number})
-        assert issued.returncode == 0, issued.stderr[-2000:]
-        yield issued.stdout.strip().splitlines()[-1]
-    finally:
-        cleanup = manage(
-            "shell",
-            "-c",
-            _TEARDOWN % {"schema": SCHEMA, "holding": HOLDING, "bin": bin_, "made_ward": made_ward},
-        )
-        assert cleanup.returncode == 0, cleanup.stderr[-2000:]
+def water_bill(water_connection):
+    """The connection's bill of this month, issued (removed with it)."""
+    issued = manage("shell", "-c", _ISSUE % {"schema": SCHEMA, "number": water_connection})
+    assert issued.returncode == 0, issued.stderr[-2000:]
+    return issued.stdout.strip().splitlines()[-1]
 
 
-def test_a_citizen_verifies_a_water_bill_in_bangla(browser, url, water_bill):
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740},
-        locale="bn-BD",
-        extra_http_headers={"Accept-Language": "bn"},
-    )
-    context.set_default_timeout(20_000)
-    page = context.new_page()
+def test_a_citizen_verifies_a_water_bill_in_bangla(bn_page, url, water_bill):
+    page = bn_page
     page.goto(url(HOST, "/bn/pay/"))
     page.locator("input[name=holding_code]").fill(HOLDING_BN)
     page.get_by_role("button", name="বিল খুঁজুন").click()
@@ -80,8 +65,6 @@ def test_a_citizen_verifies_a_water_bill_in_bangla(browser, url, water_bill):
     expect(page.locator("#total")).to_contain_text("১৩৭.৫০")
     expect(page.locator("#payment")).to_contain_text("অপরিশোধিত")
     fits_the_screen(page)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "water-bill-verify-bn.png"), full_page=True)
     # The signed public copy (fetched by the browser: only Chromium resolves *.localhost).
     status, kind, head = page.evaluate(
         """async (path) => {
@@ -92,4 +75,3 @@ def test_a_citizen_verifies_a_water_bill_in_bangla(browser, url, water_bill):
         f"/bn/pay/bills/{water_bill}/pdf/",
     )
     assert (status, kind, head) == (200, "application/pdf", "%PDF-")
-    context.close()
