@@ -24,6 +24,7 @@ from backoffice.billing.selectors import bills_of_holding
 from backoffice.payments import receipts
 from backoffice.payments import selectors as payments
 from backoffice.payments.documents import document_by_number, water_bills_of_holding
+from backoffice.payments.models import Payment
 from backoffice.registry.codes import holding_code_normalise
 from backoffice.registry.models import Holding
 from backoffice.water.models import WaterBill
@@ -274,12 +275,24 @@ def _owner_page(request, holding: Holding):
                 }
                 for bill in bills
             ],
-            "water_rows": [
-                {"bill": bill, "outstanding": payments.bill_outstanding(bill)}
-                for bill in (water_bills_of_holding(holding.code) if water else [])
-            ],
+            "water_rows": _owner_water_rows(holding) if water else [],
         },
     )
+
+
+def _owner_water_rows(holding: Holding) -> list[dict]:
+    bills = water_bills_of_holding(holding.code)
+    receipts_of: dict[int, list[Payment]] = {}
+    for payment in Payment.objects.filter(water_bill__in=bills).order_by("received_at", "id"):
+        receipts_of.setdefault(payment.water_bill_id, []).append(payment)
+    return [
+        {
+            "bill": bill,
+            "outstanding": payments.bill_outstanding(bill),
+            "receipts": receipts_of.get(bill.pk, []),
+        }
+        for bill in bills
+    ]
 
 
 def _proved_or_back(request, code: str) -> HttpResponse | None:

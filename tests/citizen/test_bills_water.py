@@ -16,6 +16,13 @@ from tests.support.tenancy import host_of
 __all__ = ["water_a"]  # a fixture
 
 
+def _prove(client, tenant) -> None:
+    client.post(f"/en/pay/holding/{HOLDING}/", {"phone": "0"})
+    with schema_context(tenant.schema_name):
+        sms = code_from_outbox(phone_normalise(OWNER_PHONE))
+    client.post(f"/en/pay/holding/{HOLDING}/verify/", {"code": sms})
+
+
 def test_lookup_links_the_public_copy_and_the_verification(client_a, water_a):
     number = water_a["november"].number
     for language in ("en", "bn"):
@@ -33,10 +40,7 @@ def test_owner_copy_after_the_code(tenant_a, client_a, water_a):
     owner_pdf = f"/en/pay/owner/bills/{number}/pdf/"
     response = client_a.get(owner_pdf)
     assert response.status_code == 302 and response["Location"].endswith(f"/holding/{HOLDING}/")
-    client_a.post(f"/en/pay/holding/{HOLDING}/", {"phone": "0"})
-    with schema_context(tenant_a.schema_name):
-        sms = code_from_outbox(phone_normalise(OWNER_PHONE))
-    client_a.post(f"/en/pay/holding/{HOLDING}/verify/", {"code": sms})
+    _prove(client_a, tenant_a)
     page = client_a.get(f"/en/pay/holding/{HOLDING}/").content.decode()
     assert owner_pdf in page and water_a["metered"].number in page
     response = client_a.get(owner_pdf)
@@ -94,3 +98,7 @@ def test_a_water_receipt_needs_the_code_too(tenant_a, client_a, water_a):
     url = f"/en/pay/owner/receipts/{payment.receipt_number}/pdf/"
     response = client_a.get(url)
     assert response.status_code == 302 and response["Location"].endswith(f"/holding/{HOLDING}/")
+    _prove(client_a, tenant_a)
+    assert url in client_a.get(f"/en/pay/holding/{HOLDING}/").content.decode()
+    response = client_a.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
