@@ -170,46 +170,84 @@ def water_run_approve(*, actor, run: WaterBillRun) -> WaterBillRun:
 # unique (run, connection) constraint is the last guard (ON CONFLICT DO
 # NOTHING).  The arithmetic is tariffs.py's, rounding and line layout
 # included.  Use: accepted readings of the period on any of the
-# connection's meters.  Arrears: what is still owed on the connection's
-# latest issued water bill of an earlier period (which itself carried what
-# was owed before it): its total less the valid payments credited to it,
-# never negative (water bills have no rebate).  payments_payment is the
-# payments app's table: payments depends on water, so water reads the table
-# by name instead of importing its models (layering), as billing does.
+# connection's meters, summed in one GROUP BY for the ward's connections.
+#
+# Arrears: what is still owed on the connection's previous bill ("prev":
+# its latest issued water bill of an earlier period, which itself carried
+# what was owed before it): prev's total less what counts as paid towards
+# it, never negative (water bills have no rebate).  What counts as paid
+# towards prev (the rule payments.selectors.bill_credits states through
+# payments.documents.document_late_payments, worded the same for holding
+# tax in billing.services.ISSUE_SQL): the valid payments on prev itself,
+# plus the valid payments on the connection's other documents of prev's
+# period or earlier (and on cancelled ones) received at or after prev's
+# figures were fixed (its issue; water bills have no corrections).  Those
+# prev could not know of: an online payment started on an older bill while
+# it was the latest and confirmed after the newer one was issued is
+# credited to the older bill, while the newer one's arrears still include
+# it.
+#
+# The earlier periods' runs come as an array, latest first (%(earlier)s):
+# the previous bill is then one (connection, run) index scan per
+# connection, ordered by array_position, instead of joining runs and
+# periods per connection and sorting by (year, month); in a first run the
+# array is empty and there is nothing to look up.  (The join-and-sort form,
+# under statistics taken while water_waterbill was still empty, read the
+# table's run index whole for every connection: a first run at Khulna scale
+# took seconds per ward, growing ward by ward.)
+#
+# payments_payment is the payments app's table: payments depends on water,
+# so water reads the table by name instead of importing its models
+# (layering), as billing does.
 ISSUE_SQL = """
-WITH src AS (
-    SELECT c.id AS connection_id, c.metered, c.category_id, cat.code AS category,
-           cat.minimum_charge, cat.meter_rent, cat.flat_rate,
-           (CASE WHEN c.metered THEN COALESCE((
-               SELECT sum(r.consumption) FROM water_reading r
-               JOIN water_meter m ON m.id = r.meter_id
-               WHERE m.connection_id = c.id AND r.period_id = %(period)s
-                 AND r.status = 'accepted'
-           ), 0) ELSE 0 END)::numeric(12, 3) AS consumption,
-           CASE WHEN prev.id IS NULL THEN 0
-                ELSE GREATEST(prev.total - paid.amount, 0) END AS arrears,
-           row_number() OVER (ORDER BY c.number) AS rn
+WITH conn AS (
+    SELECT c.id AS connection_id, c.number, c.metered, c.category_id, cat.code AS category,
+           cat.minimum_charge, cat.meter_rent, cat.flat_rate
     FROM water_connection c
     JOIN registry_holding h ON h.id = c.holding_id
     JOIN water_tariffcategory cat ON cat.id = c.category_id
-    LEFT JOIN LATERAL (
-        SELECT b.id, b.total FROM water_waterbill b
-        JOIN water_waterbillrun br ON br.id = b.run_id
-        JOIN water_waterbillingperiod p ON p.id = br.period_id
-        WHERE b.connection_id = c.id AND b.status = 'issued' AND b.kind <> 'cancellation'
-          AND (p.year, p.month) < (%(year)s, %(month)s)
-        ORDER BY p.year DESC, p.month DESC, b.id DESC
-        LIMIT 1
-    ) prev ON true
-    LEFT JOIN LATERAL (
-        SELECT COALESCE(sum(pay.amount), 0) AS amount FROM payments_payment pay
-        WHERE pay.water_bill_id = prev.id AND pay.status = 'valid'
-    ) paid ON true
     WHERE c.status = 'active' AND c.connected_on <= %(ends_on)s AND h.ward_id = %(ward)s
       AND NOT EXISTS (
           SELECT 1 FROM water_waterbill x
           WHERE x.run_id = %(run)s AND x.connection_id = c.id AND x.kind = 'bill'
       )
+), used AS (
+    SELECT m.connection_id, sum(r.consumption) AS m3
+    FROM conn
+    JOIN water_meter m ON m.connection_id = conn.connection_id
+    JOIN water_reading r ON r.meter_id = m.id
+    WHERE conn.metered AND r.period_id = %(period)s AND r.status = 'accepted'
+    GROUP BY m.connection_id
+), src AS (
+    SELECT conn.*,
+           (CASE WHEN conn.metered THEN COALESCE(used.m3, 0) ELSE 0 END)::numeric(12, 3)
+               AS consumption,
+           CASE WHEN prev.id IS NULL THEN 0
+                ELSE GREATEST(prev.total - paid.amount, 0) END AS arrears,
+           row_number() OVER (ORDER BY conn.number) AS rn
+    FROM conn
+    LEFT JOIN used ON used.connection_id = conn.connection_id
+    LEFT JOIN LATERAL (
+        SELECT b.id, b.total, b.issued_at,
+               array_position(%(earlier)s::bigint[], b.run_id::bigint) AS pos
+        FROM water_waterbill b
+        WHERE b.connection_id = conn.connection_id AND b.run_id = ANY(%(earlier)s::bigint[])
+          AND b.status = 'issued' AND b.kind <> 'cancellation'
+        ORDER BY pos, b.id DESC
+        LIMIT 1
+    ) prev ON true
+    LEFT JOIN LATERAL (
+        SELECT COALESCE(sum(pay.amount), 0) AS amount
+        FROM water_waterbill o
+        JOIN payments_payment pay ON pay.water_bill_id = o.id
+        WHERE prev.id IS NOT NULL AND o.connection_id = conn.connection_id
+          AND o.run_id = ANY(%(earlier)s::bigint[]) AND pay.status = 'valid'
+          AND (o.id = prev.id OR (
+              pay.received_at >= prev.issued_at
+              AND (array_position(%(earlier)s::bigint[], o.run_id::bigint) >= prev.pos
+                   OR o.status = 'cancelled')
+          ))
+    ) paid ON true
 ), slabs AS (
     SELECT s.category_id, s.rate,
            COALESCE(lag(s.upto_m3) OVER w, 0) AS lower,
@@ -293,18 +331,20 @@ def water_run_issue(*, run_id: int) -> WaterBillRun:
         .values_list("holding__ward_id", flat=True)
         .distinct()
     )
-    if WaterBill.objects.filter(run_id=run_id).exists():
-        # A rerun: with statistics taken before the bills were written the
-        # planner takes the table for empty and checks NOT EXISTS by scanning
-        # it for every connection (50 s instead of 1.6 s at Khulna scale).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE water_waterbill")
     # Tests only (the same setting as holding-tax runs): the second ward waits.
     hold = getattr(settings, "IMIS_BILLING_ISSUE_HOLD_SECONDS", 0)
     inserted_total = 0
+    # A rerun starts from statistics that know the run's bills.
+    rerun = WaterBill.objects.filter(run_id=run_id).exists()
+    known, grown = (_bills_analyze() if rerun else _bills_known_to_planner()), 0
+    analysed_run = rerun
     for index, ward_id in enumerate(ward_ids):
+        if grown and (not analysed_run or grown > max(known, 0) + STATS_SLACK_ROWS):
+            known, grown, analysed_run = _bills_analyze(), 0, True
         with transaction.atomic():
-            inserted_total += _issue_ward(run_id, ward_id)
+            inserted = _issue_ward(run_id, ward_id)
+            inserted_total += inserted
+            grown += inserted
             if hold and index == 1:  # tests only: a worker is killed in here
                 time.sleep(hold)
     with transaction.atomic():
@@ -324,36 +364,80 @@ def water_run_issue(*, run_id: int) -> WaterBillRun:
     return run
 
 
+# As for holding tax (billing.services.STATS_SLACK_ROWS): the issue looks up
+# whether a connection is billed in this run already, and its previous
+# bill, through water_waterbill's indexes only while the planner's
+# statistics know the table's size and that this run has bills.  Stale ones
+# (a new run is not in them; a first run grows the table far past them; the
+# generator writes in one transaction that autovacuum cannot see) can make
+# it scan the table once per connection.  So a run analyses water_waterbill
+# after its first ward with bills and whenever the table outgrew what the
+# planner knows; a rerun analyses it first.
+STATS_SLACK_ROWS = 1000
+
+
+def _bills_known_to_planner() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'water_waterbill'::regclass")
+        return cursor.fetchone()[0]
+
+
+def _bills_analyze() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE water_waterbill")
+    return _bills_known_to_planner()
+
+
 def _issue_ward(run_id: int, ward_id: int) -> int:
     """One ward's missing bills, numbered after the period's last number."""
     # The run's lock first, then the period's: every issuer takes them in this order.
     run = WaterBillRun.objects.select_for_update().get(pk=run_id)
     period = WaterBillingPeriod.objects.select_for_update().get(pk=run.period_id)
     with connection.cursor() as cursor:
-        cursor.execute(
-            ISSUE_SQL,
-            {
-                "period": period.pk,
-                "year": period.year,
-                "month": period.month,
-                "ends_on": period.ends_on,
-                "ward": ward_id,
-                "run": run.pk,
-                "prefix": period.number_prefix,
-                "offset": period.last_number,
-                "due_on": period.due_on,
-                "now": timezone.now(),
-            },
-        )
+        # Without JIT for this statement: its cost estimate (per-connection
+        # lookups) passes the JIT thresholds once the year's bills are in,
+        # and compiling its ~160 expressions took ~3 s a ward for a statement
+        # that runs in ~0.1 s (Khulna scale).  Set back after it (the
+        # generator runs everything in one transaction).
+        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+        jit = cursor.fetchone()[0]
+        cursor.execute(ISSUE_SQL, _issue_params(run, period, ward_id))
         inserted = cursor.fetchone()[0]
+        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
     if inserted:
         period.last_number += inserted
         period.save(update_fields=["last_number"])
     if run.state == WaterBillRun.State.APPROVED:
         run.state = WaterBillRun.State.ISSUING
-    run.bill_count = WaterBill.objects.filter(run=run, kind=WaterBill.Kind.BILL).count()
+    # The run's count commits with the ward's bills under the run's lock, so
+    # adding what was inserted keeps it exact (no count over the whole run).
+    run.bill_count += inserted
     run.save(update_fields=["state", "bill_count"])
     return inserted
+
+
+def _issue_params(run: WaterBillRun, period: WaterBillingPeriod, ward_id: int) -> dict:
+    """ISSUE_SQL's parameters for one ward (the runs of earlier periods
+    latest first, for the previous bill)."""
+    earlier = list(
+        WaterBillRun.objects.filter(
+            Q(period__year__lt=period.year)
+            | Q(period__year=period.year, period__month__lt=period.month)
+        )
+        .order_by("-period__year", "-period__month")
+        .values_list("pk", flat=True)
+    )
+    return {
+        "earlier": earlier,
+        "period": period.pk,
+        "ends_on": period.ends_on,
+        "ward": ward_id,
+        "run": run.pk,
+        "prefix": period.number_prefix,
+        "offset": period.last_number,
+        "due_on": period.due_on,
+        "now": timezone.now(),
+    }
 
 
 def water_run_progress(run: WaterBillRun) -> int:
