@@ -24,7 +24,7 @@ from backoffice.water.models import (
     WaterBillRun,
 )
 from backoffice.water.services import OFFICE, tariff_of
-from backoffice.water.tariffs import monthly_charges
+from backoffice.water.tariffs import M3, money
 from tenants.audit.services import audit_event_record
 from tenants.permissions import user_has_role
 
@@ -68,7 +68,6 @@ def water_run_prepare(*, actor, period: WaterBillingPeriod) -> WaterBillRun:
     if run is not None and run.state != WaterBillRun.State.PREPARED:
         raise ValidationError(_("This period's water bill run is already approved."))
     tariffs = {c.pk: tariff_of(c) for c in TariffCategory.objects.prefetch_related("slabs")}
-    used = period_consumption(period)
     read = set(
         Reading.objects.filter(period=period)
         .exclude(status=Reading.Status.REJECTED)
@@ -80,16 +79,13 @@ def water_run_prepare(*, actor, period: WaterBillingPeriod) -> WaterBillRun:
         )
     )
     with_meter = set(Meter.objects.filter(active=True).values_list("connection_id", flat=True))
-    by_ward: dict[str, dict] = {}
     exceptions: list[dict] = []
-    total, m3, count = Decimal("0.00"), Decimal("0.000"), 0
     rows = (
         billable_connections(period)
-        .values_list("pk", "number", "metered", "category_id", "holding__ward__number")
+        .values_list("pk", "number", "metered", "category_id")
         .order_by("number")
     )
-    for pk, number, metered, category_id, ward in rows.iterator():
-        tariff = tariffs[category_id]
+    for pk, number, metered, category_id in rows.iterator():
         if metered:
             if pk not in with_meter:
                 exceptions.append({"connection": number, "problem": "no_meter"})
@@ -97,19 +93,23 @@ def water_run_prepare(*, actor, period: WaterBillingPeriod) -> WaterBillRun:
                 exceptions.append({"connection": number, "problem": "flagged_reading"})
             elif pk not in read:
                 exceptions.append({"connection": number, "problem": "missing_reading"})
-            if not tariff.slabs:
+            if not tariffs[category_id].slabs:
                 exceptions.append({"connection": number, "problem": "no_slabs"})
-        use = used.get(pk, Decimal(0)) if metered else Decimal(0)
-        charges = monthly_charges(tariff=tariff, metered=metered, consumption=use)
-        row = by_ward.setdefault(
-            str(ward), {"count": 0, "total": Decimal("0.00"), "m3": Decimal("0.000")}
-        )
-        row["count"] += 1
-        row["total"] += charges.current
-        row["m3"] += charges.consumption
-        total += charges.current
-        m3 += charges.consumption
-        count += 1
+    # The figures by ward in one statement (the issue's arithmetic, which is
+    # tariffs.monthly_charges'), instead of a calculation per connection here.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
+        jit = cursor.fetchone()[0]
+        cursor.execute(PREPARE_SQL, {"period": period.pk, "ends_on": period.ends_on})
+        wards = cursor.fetchall()
+        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+    by_ward = {
+        str(ward): {"count": n, "total": money(amount), "m3": Decimal(m3).quantize(M3)}
+        for ward, n, amount, m3 in wards
+    }
+    total = sum((v["total"] for v in by_ward.values()), Decimal("0.00"))
+    m3 = sum((v["m3"] for v in by_ward.values()), Decimal("0.000"))
+    count = sum(v["count"] for v in by_ward.values())
     fields = {
         "totals_by_ward": {
             k: {"count": v["count"], "total": str(v["total"]), "m3": str(v["m3"])}
@@ -163,6 +163,75 @@ def water_run_approve(*, actor, run: WaterBillRun) -> WaterBillRun:
     return run
 
 
+# The current charges of the connections in ``src`` (consumption, metered,
+# category_id, minimum_charge, meter_rent, flat_rate): slab lines priced as
+# tariffs.monthly_charges prices them (rounding and layout included).  Both
+# the issue and the preparation's review figures use it.
+_CHARGES_SQL = """), slabs AS (
+    SELECT s.category_id, s.rate,
+           COALESCE(lag(s.upto_m3) OVER w, 0) AS lower,
+           CASE WHEN lead(s.id) OVER w IS NULL THEN NULL ELSE s.upto_m3 END AS upper,
+           row_number() OVER w AS pos
+    FROM water_tariffslab s
+    WHERE s.category_id IN (SELECT category_id FROM src)
+    WINDOW w AS (PARTITION BY s.category_id ORDER BY s.upto_m3 NULLS LAST)
+), slab_lines AS (
+    SELECT src.connection_id, sl.pos, sl.lower, sl.upper, sl.rate,
+           LEAST(src.consumption, COALESCE(sl.upper, src.consumption)) - sl.lower AS qty
+    FROM src JOIN slabs sl ON sl.category_id = src.category_id
+    WHERE src.metered
+), priced AS (
+    SELECT connection_id,
+           jsonb_agg(jsonb_build_object(
+               'code', 'slab',
+               'from', lower::numeric(12, 3)::text,
+               'to', upper::numeric(12, 3)::text,
+               'm3', qty::numeric(12, 3)::text,
+               'rate', rate::numeric(12, 2)::text,
+               'amount', round(qty * rate, 2)::text
+           ) ORDER BY pos) AS lines,
+           sum(round(qty * rate, 2)) AS charge
+    FROM slab_lines
+    WHERE qty > 0
+    GROUP BY connection_id
+), c AS (
+    SELECT src.*, COALESCE(p.lines, '[]'::jsonb) AS slab_json, COALESCE(p.charge, 0) AS charge
+    FROM src LEFT JOIN priced p ON p.connection_id = src.connection_id
+"""
+
+# The review figures of a run: current charges (arrears left out), use and
+# connections by ward, in one statement with the issue's arithmetic.
+_PREPARE_SQL = """
+WITH src AS (
+    SELECT c.id AS connection_id, c.metered, c.category_id, w.number AS ward,
+           cat.minimum_charge, cat.meter_rent, cat.flat_rate,
+           (CASE WHEN c.metered THEN COALESCE(used.m3, 0) ELSE 0 END)::numeric(12, 3)
+               AS consumption
+    FROM water_connection c
+    JOIN registry_holding h ON h.id = c.holding_id
+    JOIN registry_ward w ON w.id = h.ward_id
+    JOIN water_tariffcategory cat ON cat.id = c.category_id
+    LEFT JOIN (
+        SELECT m.connection_id, sum(r.consumption) AS m3
+        FROM water_reading r JOIN water_meter m ON m.id = r.meter_id
+        WHERE r.period_id = %(period)s AND r.status = 'accepted'
+        GROUP BY m.connection_id
+    ) used ON used.connection_id = c.id
+    WHERE c.status = 'active' AND c.connected_on <= %(ends_on)s
+"""
+PREPARE_SQL = (  # noqa: S608 - constants
+    _PREPARE_SQL
+    + _CHARGES_SQL
+    + """)
+SELECT ward, count(*),
+       sum(CASE WHEN metered THEN GREATEST(charge, minimum_charge) + meter_rent
+                ELSE flat_rate END),
+       sum(consumption)
+FROM c GROUP BY ward ORDER BY ward
+"""
+)
+
+
 # One statement writes every missing bill of one ward of the run.  Numbers
 # continue from the period's last_number (its row is locked by the caller)
 # in connection number order, so they are consecutive without gaps;
@@ -199,7 +268,7 @@ def water_run_approve(*, actor, run: WaterBillRun) -> WaterBillRun:
 # payments_payment is the payments app's table: payments depends on water,
 # so water reads the table by name instead of importing its models
 # (layering), as billing does.
-ISSUE_SQL = """
+_ISSUE_HEAD = """
 WITH conn AS (
     SELECT c.id AS connection_id, c.number, c.metered, c.category_id, cat.code AS category,
            cat.minimum_charge, cat.meter_rent, cat.flat_rate
@@ -248,37 +317,8 @@ WITH conn AS (
                    OR o.status = 'cancelled')
           ))
     ) paid ON true
-), slabs AS (
-    SELECT s.category_id, s.rate,
-           COALESCE(lag(s.upto_m3) OVER w, 0) AS lower,
-           CASE WHEN lead(s.id) OVER w IS NULL THEN NULL ELSE s.upto_m3 END AS upper,
-           row_number() OVER w AS pos
-    FROM water_tariffslab s
-    WHERE s.category_id IN (SELECT category_id FROM src)
-    WINDOW w AS (PARTITION BY s.category_id ORDER BY s.upto_m3 NULLS LAST)
-), slab_lines AS (
-    SELECT src.connection_id, sl.pos, sl.lower, sl.upper, sl.rate,
-           LEAST(src.consumption, COALESCE(sl.upper, src.consumption)) - sl.lower AS qty
-    FROM src JOIN slabs sl ON sl.category_id = src.category_id
-    WHERE src.metered
-), priced AS (
-    SELECT connection_id,
-           jsonb_agg(jsonb_build_object(
-               'code', 'slab',
-               'from', lower::numeric(12, 3)::text,
-               'to', upper::numeric(12, 3)::text,
-               'm3', qty::numeric(12, 3)::text,
-               'rate', rate::numeric(12, 2)::text,
-               'amount', round(qty * rate, 2)::text
-           ) ORDER BY pos) AS lines,
-           sum(round(qty * rate, 2)) AS charge
-    FROM slab_lines
-    WHERE qty > 0
-    GROUP BY connection_id
-), c AS (
-    SELECT src.*, COALESCE(p.lines, '[]'::jsonb) AS slab_json, COALESCE(p.charge, 0) AS charge
-    FROM src LEFT JOIN priced p ON p.connection_id = src.connection_id
-), b AS (
+"""
+_ISSUE_TAIL = """), b AS (
     SELECT c.*,
            CASE WHEN NOT metered THEN jsonb_build_array(jsonb_build_object(
                     'code', 'flat', 'amount', flat_rate::numeric(12, 2)::text))
@@ -312,6 +352,7 @@ WITH conn AS (
 )
 SELECT count(*) FROM ins
 """
+ISSUE_SQL = _ISSUE_HEAD + _CHARGES_SQL + _ISSUE_TAIL  # noqa: S608 - constants
 
 
 def water_run_issue(*, run_id: int) -> WaterBillRun:
