@@ -12,16 +12,18 @@ signed file is cached for good, like a holding-tax bill's.  Bump
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.pdf import rendering
 from backoffice.billing.pdf import services as pdf_services
-from backoffice.billing.pdf.documents import BillKind, bill_kind_register
+from backoffice.billing.pdf.documents import BatchHooks, BillKind, bill_kind_register
 from backoffice.billing.pdf.qr import qr_data_uri, verification_url
-from backoffice.registry.models import Building, HoldingOwner
-from backoffice.water.models import Reading, WaterBill
+from backoffice.registry.models import Building, HoldingOwner, Ward
+from backoffice.water.models import Reading, WaterBill, WaterBillRun
 
 TEMPLATE_VERSION = "w2"
 TEMPLATE = "water/bill_pdf.html"
@@ -223,6 +225,52 @@ def water_bill_pdf(*, bill: WaterBill, copy: str = rendering.COPY_FULL) -> bytes
     )
 
 
+# --- ward print batches (billing's batch task, through the hook) -----------------
+
+
+def water_batch_bills(run_id: int, ward_id: int):
+    """The ward's issued water bills of the run, by connection number
+    (cancellations and cancelled bills left out)."""
+    return (
+        WaterBill.objects.filter(
+            run_id=run_id,
+            connection__holding__ward_id=ward_id,
+            kind=WaterBill.Kind.BILL,
+            status=WaterBill.Status.ISSUED,
+        )
+        .select_related(
+            "run__period",
+            "replaces",
+            "connection__holding",
+            "connection__category",
+            "connection__building",
+        )
+        .order_by("connection__number", "number")
+    )
+
+
+def water_print_batch_request(*, actor, run: WaterBillRun, ward: Ward):
+    """The ward's print batch of an issued water bill run: queued now, or
+    the existing one (billing's ``print_batch_request_kind``)."""
+    if run.state != WaterBillRun.State.ISSUED:
+        raise ValidationError(gettext("Only an issued bill run can be printed."))
+    return pdf_services.print_batch_request_kind(
+        actor=actor, kind="water", run_ref=run.pk, ward=ward, label=str(run.period)
+    )
+
+
+def _batch_label(run_id: int) -> str:
+    return f"water-{WaterBillRun.objects.select_related('period').get(pk=run_id).period}"
+
+
+BATCH = BatchHooks(
+    documents=water_batch_bills,
+    html=lambda bills, head: water_bills_html(bills, head=head, copy=rendering.COPY_FULL),
+    label=_batch_label,
+    reason=REASON,
+)
+
+
 # --- billing's hook: the verification page and the bills API ---------------------
 
 
@@ -291,5 +339,6 @@ def water_bill_kind_register() -> None:
             verify_page=water_verify_page,
             pdf=lambda bill, copy: water_bill_pdf(bill=bill, copy=copy),
             api_rows=water_api_rows,
+            batch=BATCH,
         )
     )

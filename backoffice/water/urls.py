@@ -19,6 +19,13 @@ urlpatterns = [
     path("runs/<int:pk>/issue/", runs.run_issue, name="run_issue"),
     path("runs/<int:pk>/progress/", runs.run_progress, name="run_progress"),
     path("runs/<int:pk>/bills/<str:number>/cancel/", runs.bill_cancel, name="bill_cancel"),
+    path("runs/<int:pk>/print/", runs.run_print_batch, name="run_print_batch"),
+    path("runs/<int:pk>/print/<int:batch>/", runs.print_batch, name="print_batch"),
+    path(
+        "runs/<int:pk>/print/<int:batch>/download/",
+        runs.print_batch_download,
+        name="print_batch_download",
+    ),
     path("applications/", applications.application_list, name="application_list"),
     path("applications/new/", applications.application_new, name="application_new"),
     path(

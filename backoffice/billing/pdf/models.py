@@ -44,7 +44,13 @@ class SigningIdentity(models.Model):
 
 
 class PrintBatch(models.Model):
-    """One ward's bills of one run as a single signed multi-page PDF."""
+    """One ward's bills of one run as a single signed multi-page PDF.
+
+    A holding-tax batch names its ``run``; another kind of bill's batch (a
+    water bill run's: billing never imports water) names its ``kind`` (a
+    registered ``documents.BillKind``) and that kind's run id, ``run_ref``."""
+
+    HOLDING_TAX = "holding_tax"
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -52,9 +58,16 @@ class PrintBatch(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    kind = models.CharField(_("kind of bill"), max_length=20, default=HOLDING_TAX)
     run = models.ForeignKey(
-        "billing.BillRun", on_delete=models.PROTECT, related_name="+", verbose_name=_("bill run")
+        "billing.BillRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bill run"),
     )
+    run_ref = models.PositiveIntegerField(_("run of another kind of bill"), null=True, blank=True)
     ward = models.ForeignKey(
         "registry.Ward", on_delete=models.PROTECT, related_name="+", verbose_name=_("ward")
     )
@@ -78,11 +91,26 @@ class PrintBatch(models.Model):
         verbose_name = _("print batch")
         verbose_name_plural = _("print batches")
         constraints = [
-            models.UniqueConstraint(fields=["run", "ward"], name="billing_pdf_batch_per_ward")
+            models.UniqueConstraint(fields=["run", "ward"], name="billing_pdf_batch_per_ward"),
+            models.UniqueConstraint(
+                fields=["kind", "run_ref", "ward"],
+                condition=models.Q(run_ref__isnull=False),
+                name="billing_pdf_batch_per_kind_ward",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="holding_tax", run__isnull=False, run_ref__isnull=True)
+                    | (
+                        ~models.Q(kind="holding_tax")
+                        & models.Q(run__isnull=True, run_ref__isnull=False)
+                    )
+                ),
+                name="billing_pdf_batch_run_of_its_kind",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.run_id}/{self.ward_id}"
+        return f"{self.kind}:{self.run_id or self.run_ref}/{self.ward_id}"
 
     @property
     def progress(self) -> int:

@@ -58,7 +58,7 @@ def print_batches(run: BillRun) -> dict[int, PrintBatch]:
 
 
 def print_batch_get(pk: int) -> PrintBatch | None:
-    return PrintBatch.objects.select_related("run__period", "ward").filter(pk=pk).first()
+    return print_batches_all().filter(pk=pk).first()
 
 
 def signing_identity_public() -> SigningIdentity | None:
@@ -70,4 +70,12 @@ def signing_identity_public() -> SigningIdentity | None:
 
 
 def print_batches_all() -> QuerySet[PrintBatch]:
-    return PrintBatch.objects.select_related("run__period", "ward")
+    """Holding-tax batches."""
+    return PrintBatch.objects.select_related("run__period", "ward").filter(
+        kind=PrintBatch.HOLDING_TAX
+    )
+
+
+def kind_batches(kind: str, run_ref: int) -> QuerySet[PrintBatch]:
+    """Another kind of bill's batches of one of its runs (a water bill run)."""
+    return PrintBatch.objects.select_related("ward").filter(kind=kind, run_ref=run_ref)

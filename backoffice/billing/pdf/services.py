@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.billing.models import Bill, BillRun
 from backoffice.billing.pdf import rendering, signing
+from backoffice.billing.pdf.documents import bill_kind
 from backoffice.billing.pdf.models import PrintBatch
 from backoffice.registry.importing.storage import private_storage
 from backoffice.registry.models import Ward
@@ -117,16 +118,29 @@ def bill_pdf(*, bill: Bill, copy: str = rendering.COPY_FULL) -> bytes:
 # --- Ward print batches --------------------------------------------------------
 
 
-@transaction.atomic
 def print_batch_request(*, actor, run: BillRun, ward: Ward) -> PrintBatch:
     """The ward's batch of ``run``: queued now, or the existing one (a failed
     batch is queued again)."""
-    from backoffice.billing.pdf.tasks import print_batch_make_task
-
     if run.state != BillRun.State.ISSUED:
         raise ValidationError(_("Only an issued bill run can be printed."))
+    return _batch_queue(actor=actor, ward=ward, lookup={"run": run}, label=str(run))
+
+
+def print_batch_request_kind(*, actor, kind: str, run_ref: int, ward: Ward, label: str):
+    """The same for another kind of bill's run (``documents.BillKind`` with
+    batch hooks; the kind checks its run is issued before asking)."""
+    if bill_kind(kind).batch is None:
+        raise ValueError(kind)
+    lookup = {"kind": kind, "run_ref": run_ref}
+    return _batch_queue(actor=actor, ward=ward, lookup=lookup, label=label)
+
+
+@transaction.atomic
+def _batch_queue(*, actor, ward: Ward, lookup: dict, label: str) -> PrintBatch:
+    from backoffice.billing.pdf.tasks import print_batch_make_task
+
     batch, created = PrintBatch.objects.select_for_update().get_or_create(
-        run=run, ward=ward, defaults={"requested_by": actor}
+        ward=ward, **lookup, defaults={"requested_by": actor}
     )
     if not created and batch.state != PrintBatch.State.FAILED:
         return batch
@@ -138,7 +152,7 @@ def print_batch_request(*, actor, run: BillRun, ward: Ward) -> PrintBatch:
         actor=actor,
         action="billing.print_batch_requested",
         obj=batch,
-        data={"run": str(run), "ward": ward.number},
+        data={"kind": batch.kind, "run": label, "ward": ward.number},
     )
     transaction.on_commit(lambda: print_batch_make_task.delay(batch.pk))
     return batch
@@ -156,6 +170,20 @@ def ward_bills(*, run_id: int, ward_id: int):
     )
 
 
+def _batch_source(batch: PrintBatch):
+    """(documents in print order, html(chunk, head), reason, file label)."""
+    if batch.kind == PrintBatch.HOLDING_TAX:
+
+        def html(chunk, head) -> str:
+            return rendering.bills_html(chunk, head=head, copy=rendering.COPY_FULL)
+
+        bills = ward_bills(run_id=batch.run_id, ward_id=batch.ward_id)
+        return bills, html, REASON, str(batch.run.period)
+    hooks = bill_kind(batch.kind).batch
+    documents = hooks.documents(batch.run_ref, batch.ward_id)
+    return documents, hooks.html, hooks.reason, hooks.label(batch.run_ref)
+
+
 def print_batch_make(*, batch_id: int) -> PrintBatch:
     """Render the batch's bills in chunks (progress after each), join the
     pages into one document, sign it once and store it.  Running it again
@@ -166,7 +194,7 @@ def print_batch_make(*, batch_id: int) -> PrintBatch:
     try:
         head = rendering.letterhead_current()
         loaded = signing.signer_current()
-        bills = ward_bills(run_id=batch.run_id, ward_id=batch.ward_id)
+        bills, html_of, reason, label = _batch_source(batch)
         _batch_update(
             batch, state=PrintBatch.State.RUNNING, bills_total=bills.count(), bills_done=0
         )
@@ -174,16 +202,15 @@ def print_batch_make(*, batch_id: int) -> PrintBatch:
         ids = list(bills.values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH_CHUNK):
             chunk = list(bills.filter(pk__in=ids[start : start + BATCH_CHUNK]))
-            html = rendering.bills_html(chunk, head=head, copy=rendering.COPY_FULL)
-            documents.append(rendering.html_render(html))
+            documents.append(rendering.html_render(html_of(chunk, head)))
             done += len(chunk)
             _batch_update(batch, bills_done=done)
         if not documents:
             raise ValidationError(_("This ward has no bills in this run."))
         pages = [page for document in documents for page in document.pages]
         pdf = documents[0].copy(pages).write_pdf()
-        signed = signing.pdf_sign(pdf, loaded=loaded, reason=REASON, location=head.name_en)
-        name = f"bill-batches/{batch.run.period}/ward-{batch.ward.number}-{batch.pk}.pdf"
+        signed = signing.pdf_sign(pdf, loaded=loaded, reason=reason, location=head.name_en)
+        name = f"bill-batches/{label}/ward-{batch.ward.number}-{batch.pk}.pdf"
         batch.file.save(name, ContentFile(signed), save=False)
         _batch_update(
             batch,
@@ -196,7 +223,12 @@ def print_batch_make(*, batch_id: int) -> PrintBatch:
             actor=None,
             action="billing.print_batch_made",
             obj=batch,
-            data={"bills": done, "pages": len(pages), "schema": connection.schema_name},
+            data={
+                "kind": batch.kind,
+                "bills": done,
+                "pages": len(pages),
+                "schema": connection.schema_name,
+            },
         )
     except Exception as exc:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework import authentication, exceptions, permissions
@@ -290,19 +291,33 @@ def print_batch(request, pk: int):
     batch = selectors.print_batch_get(pk)
     if batch is None:
         raise Http404
-    return render(request, "billing/print_batch.html", {"batch": batch})
+    back = f"{reverse('billing_pdf:print_index')}?run={batch.run_id}"
+    download = reverse("billing_pdf:print_batch_download", args=[batch.pk])
+    return print_batch_page(request, batch, period=batch.run.period, back=back, download=download)
+
+
+def print_batch_page(request, batch, *, period, back: str, download: str):
+    """A batch's state and progress (the page reloads itself until it is
+    finished) and, when done, its download link; for any kind of bill."""
+    context = {"batch": batch, "period": period, "back_url": back, "download_url": download}
+    return render(request, "billing/print_batch.html", context)
 
 
 @role_required(*services.PRINT_ROLES, module=MODULE)
 @require_GET
 def print_batch_download(request, pk: int):
     batch = get_object_or_404(selectors.print_batches_all(), pk=pk)
+    return print_batch_file(request, batch, period=batch.run.period)
+
+
+def print_batch_file(request, batch, *, period):
+    """The batch's signed PDF as an attachment (audited); 404 until made."""
     if not batch.file:
         raise Http404
     audit_event_record(actor=request.user, action="billing.print_batch_downloaded", obj=batch)
     return FileResponse(
         batch.file.open("rb"),
         as_attachment=True,
-        filename=f"{request.tenant.code}-{batch.run.period}-ward-{batch.ward.number}.pdf",
+        filename=f"{request.tenant.code}-{period}-ward-{batch.ward.number}.pdf",
         content_type="application/pdf",
     )

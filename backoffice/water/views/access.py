@@ -21,6 +21,8 @@ run_readers_required = role_required(*RUN_READERS, module=MODULE)
 run_workers_required = role_required(*RUN_WORKERS, module=MODULE)
 approvers_required = role_required(*APPROVERS, module=MODULE)
 any_required = role_required(*ANY_WATER_ROLE, module=MODULE)
+# ward print batches of a run: whoever may read bill PDFs
+printers_required = role_required(*PRINT_ROLES, module=MODULE)
 
 
 def abilities(user) -> dict[str, bool]:

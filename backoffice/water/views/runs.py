@@ -1,19 +1,25 @@
 """Monthly water bill runs: the list and preparing one, its review (totals
 by ward, exceptions), approval (revenue chief only), issuing in the worker
-with progress."""
+with progress, and an issued run's ward print batches (billing's batch
+task, one signed multi-page PDF a ward)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backoffice.billing.pdf import selectors as pdf_selectors
+from backoffice.billing.pdf.views import print_batch_file, print_batch_page
+from backoffice.registry.models import Ward
 from backoffice.water import runs, selectors, services
 from backoffice.water.forms import PrepareForm
 from backoffice.water.models import WaterBill, WaterBillingPeriod, WaterBillRun
+from backoffice.water.pdf import water_print_batch_request
 from backoffice.water.views import access
 from backoffice.water.views.common import error_messages, form_errors, get_or_404
 
@@ -57,8 +63,18 @@ def run_detail(request, pk: int):
         {**row, "label": PROBLEMS.get(row.get("problem"), row.get("problem"))}
         for row in (run.exceptions or [])[:500]
     ]
+    can = access.abilities(request.user)
+    batches = {}
+    if run.state == WaterBillRun.State.ISSUED and can["pdf"]:
+        batches = {b.ward.number: b for b in pdf_selectors.kind_batches("water", run.pk)}
     wards = [
-        {"ward": int(k), "count": v["count"], "total": v["total"], "m3": v.get("m3", "0")}
+        {
+            "ward": int(k),
+            "count": v["count"],
+            "total": v["total"],
+            "m3": v.get("m3", "0"),
+            "batch": batches.get(int(k)),
+        }
         for k, v in sorted((run.totals_by_ward or {}).items(), key=lambda kv: int(kv[0]))
     ]
     return render(
@@ -79,7 +95,8 @@ def run_detail(request, pk: int):
             )
             if run.state == WaterBillRun.State.ISSUED
             else [],
-            "can": access.abilities(request.user),
+            "can": can,
+            "print_batches": run.state == WaterBillRun.State.ISSUED and can["pdf"],
         },
     )
 
@@ -168,3 +185,46 @@ def bill_cancel(request, pk: int, number: str):
             % {"bill": bill.number, "doc": cancellation.number},
         )
     return redirect("water:run_detail", pk=pk)
+
+
+@access.printers_required
+@require_POST
+def run_print_batch(request, pk: int):
+    """Queue the ward's print batch of an issued run (or find the one there
+    is) and show it."""
+    run = get_or_404(selectors.run_list(), pk=pk)
+    ward = Ward.objects.filter(number=request.POST.get("ward") or 0).first()
+    if ward is None:
+        messages.error(request, _("Choose a ward."))
+        return redirect("water:run_detail", pk=run.pk)
+    try:
+        batch = water_print_batch_request(actor=request.user, run=run, ward=ward)
+    except ValidationError as error:
+        for message in error_messages(error):
+            messages.error(request, message)
+        return redirect("water:run_detail", pk=run.pk)
+    return redirect("water:print_batch", pk=run.pk, batch=batch.pk)
+
+
+def _batch(pk: int, batch: int):
+    run = get_or_404(selectors.run_list(), pk=pk)
+    found = pdf_selectors.kind_batches("water", run.pk).filter(pk=batch).first()
+    if found is None:
+        raise Http404
+    return run, found
+
+
+@access.printers_required
+@require_GET
+def print_batch(request, pk: int, batch: int):
+    run, found = _batch(pk, batch)
+    back = reverse("water:run_detail", args=[run.pk])
+    download = reverse("water:print_batch_download", args=[run.pk, found.pk])
+    return print_batch_page(request, found, period=run.period, back=back, download=download)
+
+
+@access.printers_required
+@require_GET
+def print_batch_download(request, pk: int, batch: int):
+    run, found = _batch(pk, batch)
+    return print_batch_file(request, found, period=f"water-{run.period}")
