@@ -1,6 +1,7 @@
-"""Payments against bills: a holding-tax bill (billing.Bill) or a water bill
-(water.WaterBill); exactly one of the two on every row (a check constraint),
-read through ``document`` (see documents.py).
+"""Payments against bills: a holding-tax bill (billing.Bill), a water bill
+(water.WaterBill) or a new water connection's fee (water.ConnectionApplication);
+exactly one of the three on every row (a check constraint), read through
+``document`` (see documents.py).
 
 A ``PaymentTransaction`` is one attempt to pay a bill through a gateway; its
 state only moves forward (initiated -> pending -> paid | failed | cancelled;
@@ -17,20 +18,28 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.models import Bill
-from backoffice.water.models import WaterBill
+from backoffice.water.models import ConnectionApplication, WaterBill
 
 CURRENCY = "BDT"
-# A payment or transaction is for one holding-tax bill or one water bill.
-ONE_DOCUMENT = models.Q(bill__isnull=False, water_bill__isnull=True) | models.Q(
-    bill__isnull=True, water_bill__isnull=False
+# A payment or transaction is for one holding-tax bill, one water bill or one
+# new-connection application's fee.
+ONE_DOCUMENT = (
+    models.Q(bill__isnull=False, water_bill__isnull=True, application__isnull=True)
+    | models.Q(bill__isnull=True, water_bill__isnull=False, application__isnull=True)
+    | models.Q(bill__isnull=True, water_bill__isnull=True, application__isnull=False)
 )
 
 
 class _ForOneDocument:
     @property
     def document(self):
-        """The bill paid: a billing.Bill or a water.WaterBill."""
-        return self.bill if self.bill_id is not None else self.water_bill
+        """The document paid: a billing.Bill, a water.WaterBill or a
+        water.ConnectionApplication (its connection fee)."""
+        if self.bill_id is not None:
+            return self.bill
+        if self.water_bill_id is not None:
+            return self.water_bill
+        return self.application
 
 
 class Gateway(models.TextChoices):
@@ -79,6 +88,14 @@ class PaymentTransaction(_ForOneDocument, models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("water bill"),
+    )
+    application = models.ForeignKey(
+        ConnectionApplication,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("connection application"),
     )
     gateway = models.CharField(_("gateway"), max_length=12, choices=Gateway.choices)
     tran_id = models.CharField(_("transaction id"), max_length=40, unique=True)
@@ -148,6 +165,14 @@ class Payment(_ForOneDocument, models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("water bill"),
+    )
+    application = models.ForeignKey(
+        ConnectionApplication,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("connection application"),
     )
     transaction = models.OneToOneField(
         PaymentTransaction,

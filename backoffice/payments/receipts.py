@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.payments.documents import document_view
+from backoffice.payments.documents import KIND_LABELS, document_view
 from backoffice.payments.models import Payment
 
 REASON = "Receipt for a payment received by the municipality"
@@ -17,6 +17,8 @@ TITLE = _("Money receipt")
 LABELS = {
     "receipt": _("Receipt number"),
     "bill": _("Bill number"),
+    "application": _("Application reference"),
+    "fee": _("Payment for"),
     "holding": _("Holding code"),
     "connection": _("Water connection"),
     "period": _("Billing period"),
@@ -45,11 +47,17 @@ def receipt_html(payment: Payment, *, head) -> str:
     bill = document_view(payment.document)
     cancellation = getattr(payment, "cancellation", None)
     reference = LABELS["connection"] if payment.water_bill_id else LABELS["holding"]
+    number = LABELS["application"] if payment.application_id else LABELS["bill"]
     facts = [
         (both(LABELS["receipt"]), digits_both(payment.receipt_number)),
-        (both(LABELS["bill"]), digits_both(bill.number)),
-        (both(reference), digits_both(bill.reference)),
-        (both(LABELS["period"]), digits_both(bill.period)),
+        (both(number), digits_both(bill.number)),
+    ]
+    if payment.application_id:
+        facts.append((both(LABELS["fee"]), both(KIND_LABELS["application"])))
+    facts.append((both(reference), digits_both(bill.reference)))
+    if bill.period:
+        facts.append((both(LABELS["period"]), digits_both(bill.period)))
+    facts += [
         (both(LABELS["amount"]), money_both(payment.amount)),
         (both(LABELS["received"]), date_both(timezone.localtime(payment.received_at).date())),
         (both(LABELS["method"]), both(Payment.Method(payment.method).label)),

@@ -9,7 +9,12 @@ unique transaction on Payment is the last guard).  States only move forward.
 
 Counter: ``counter_payment_record`` (revenue collector; partial amounts).
 Receipts: numbered per municipality and year without gaps;
-``receipt_cancel`` (revenue chief only) writes a cancellation document."""
+``receipt_cancel`` (revenue chief only) writes a cancellation document.
+
+A new water connection's fee (water.ConnectionApplication) is paid the same
+way; when valid receipts reach the fee, the application moves to fee paid in
+the transaction that records the payment, and a cancelled receipt moves it
+back (refused once the connection is made)."""
 
 import logging
 import secrets
@@ -28,6 +33,7 @@ from backoffice.payments.documents import (
     document_check_payable,
     document_field,
     document_lock,
+    document_outstanding,
     document_view,
 )
 from backoffice.payments.models import (
@@ -37,7 +43,9 @@ from backoffice.payments.models import (
     ReceiptCancellation,
     ReceiptSequence,
 )
-from backoffice.payments.selectors import bill_outstanding, bill_paid_amount
+from backoffice.payments.selectors import bill_paid_amount
+from backoffice.water import applications as water_applications
+from backoffice.water.models import ConnectionApplication
 from tenants.audit.services import audit_event_record
 from tenants.permissions import user_has_role
 
@@ -111,7 +119,8 @@ def transaction_initiate(
     (then it is failed), so every attempt leaves a trace."""
     bill = document_lock(bill)
     _payable(bill)
-    amount = bill_outstanding(bill)
+    number = document_view(bill).number
+    amount = document_outstanding(bill)
     if amount <= 0:
         raise ValidationError(_("This bill has nothing left to pay."))
     tran = PaymentTransaction(
@@ -127,9 +136,9 @@ def transaction_initiate(
         actor=None,
         action="payments.transaction_initiated",
         obj=tran,
-        data={"bill": bill.number, "gateway": gateway, "amount": str(amount)},
+        data={"bill": number, "gateway": gateway, "amount": str(amount)},
     )
-    details = {"bill": bill.number, "holding": document_view(bill).reference, **(info or {})}
+    details = {"bill": number, "holding": document_view(bill).reference, **(info or {})}
     try:
         start = adapter_get(gateway).session_start(
             tran_id=tran.tran_id,
@@ -267,15 +276,31 @@ def _settle_record(*, tran_pk: int, verdict: Verdict, source: str) -> Settlement
     )
     # The gateway took the amount asked at the start; if the counter was paid
     # meanwhile, the bill is overpaid: recorded all the same, flagged for a refund.
-    over = bill_paid_amount(tran.document) - tran.document.total
+    document = document_view(tran.document)
+    over = bill_paid_amount(tran.document) - document.total
     if over > 0:
         audit_event_record(
             actor=None,
             action="payments.overpaid",
             obj=payment,
-            data={"bill": tran.document.number, "over": str(over)},
+            data={"bill": document.number, "over": str(over)},
         )
+    _application_after_payment(actor=None, payment=payment)
     return Settlement(tran, payment, "paid")
+
+
+def _application_after_payment(*, actor, payment: Payment) -> None:
+    """An application whose valid receipts now reach its fee moves to fee
+    paid, with the receipt that completed it (same transaction)."""
+    if payment.application_id is None:
+        return
+    app = ConnectionApplication.objects.select_for_update().get(pk=payment.application_id)
+    if app.state != ConnectionApplication.State.APPROVED:
+        return  # rejected or already paid meanwhile: the receipt stands, flagged above
+    if bill_paid_amount(app) >= app.fee:
+        water_applications.application_fee_settled(
+            actor=actor, application=app, receipt=payment.receipt_number
+        )
 
 
 @transaction.atomic
@@ -292,6 +317,7 @@ def transaction_review_release(*, actor, tran: PaymentTransaction) -> Settlement
         bill=tran.document, amount=tran.amount, method=Payment.Method.ONLINE, tran=tran
     )
     audit_event_record(actor=actor, action="payments.review_released", obj=payment)
+    _application_after_payment(actor=actor, payment=payment)
     return Settlement(tran, payment, "paid")
 
 
@@ -327,7 +353,7 @@ def counter_payment_record(
     amount = Decimal(amount).quantize(Decimal("0.01"))
     if amount <= 0:
         raise ValidationError(_("The amount must be more than zero."))
-    if amount > bill_outstanding(bill):
+    if amount > document_outstanding(bill):
         raise ValidationError(_("The amount is more than what is outstanding on this bill."))
     payment = _payment_create(
         bill=bill,
@@ -340,8 +366,9 @@ def counter_payment_record(
         actor=actor,
         action="payments.counter_payment",
         obj=payment,
-        data={"bill": bill.number, "amount": str(amount)},
+        data={"bill": document_view(bill).number, "amount": str(amount)},
     )
+    _application_after_payment(actor=actor, payment=payment)
     return payment
 
 
@@ -356,6 +383,17 @@ def receipt_cancel(*, actor, payment: Payment, reason: str) -> ReceiptCancellati
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.status != Payment.Status.VALID:
         raise ValidationError(_("This receipt is already cancelled."))
+    app = None
+    if payment.application_id is not None:
+        app = ConnectionApplication.objects.select_for_update().get(pk=payment.application_id)
+        if app.state == ConnectionApplication.State.CONNECTED:
+            raise ValidationError(
+                _(
+                    "The connection of application %(reference)s is made; "
+                    "its fee receipt cannot be cancelled."
+                )
+                % {"reference": app.reference}
+            )
     now = timezone.now()
     number = _number_take(now, "RC")[2]
     cancellation = ReceiptCancellation(
@@ -374,4 +412,9 @@ def receipt_cancel(*, actor, payment: Payment, reason: str) -> ReceiptCancellati
         obj=payment,
         data={"cancellation": cancellation.number, "reason": cancellation.reason},
     )
+    fee_paid = ConnectionApplication.State.FEE_PAID
+    if app is not None and app.state == fee_paid and bill_paid_amount(app) < app.fee:
+        water_applications.application_fee_reopened(
+            actor=actor, application=app, receipt=payment.receipt_number
+        )
     return cancellation

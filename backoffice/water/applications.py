@@ -1,8 +1,13 @@
 """New-connection applications taken at the office (no citizen account):
 submitted -> approved or rejected -> fee paid -> connected.  The fee is
 fixed at submission from the category and pipe size; connecting creates the
-connection and, for a metered one, its meter.  Every step is audited and
-done by the water supply office."""
+connection and, for a metered one, its meter.  Every step is audited; the
+office decides and connects.  The fee is a payable document of the payments
+module (at the counter or online, with receipts): payments' recording moves
+an approved application to fee paid, in its own transaction, once valid
+receipts reach the fee (``application_fee_settled``), and a receipt
+cancellation before the connection moves it back
+(``application_fee_reopened``).  Nobody types a receipt number."""
 
 import datetime
 from decimal import Decimal
@@ -29,8 +34,11 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "approve": {S.SUBMITTED: S.APPROVED},
     "reject": {S.SUBMITTED: S.REJECTED, S.APPROVED: S.REJECTED},
     "fee_paid": {S.APPROVED: S.FEE_PAID},
+    "fee_reopen": {S.FEE_PAID: S.APPROVED},
     "connect": {S.FEE_PAID: S.CONNECTED},
 }
+# Moved by payments' recording, never by an office button.
+PAYMENT_ACTIONS = ("fee_paid", "fee_reopen")
 
 
 def next_state(action: str, state: str) -> str | None:
@@ -38,7 +46,11 @@ def next_state(action: str, state: str) -> str | None:
 
 
 def actions_for(state: str) -> list[str]:
-    return [action for action, moves in TRANSITIONS.items() if state in moves]
+    return [
+        action
+        for action, moves in TRANSITIONS.items()
+        if state in moves and action not in PAYMENT_ACTIONS
+    ]
 
 
 def _reference_next() -> str:
@@ -91,8 +103,11 @@ def application_submit(
     return app
 
 
-def _move(actor, app: App, action: str, **fields) -> App:
-    _office_only(actor)
+def _move(
+    actor, app: App, action: str, *, office: bool = True, extra: dict | None = None, **fields
+) -> App:
+    if office:
+        _office_only(actor)
     app = App.objects.select_for_update().get(pk=app.pk)
     target = next_state(action, app.state)
     if target is None:
@@ -111,7 +126,7 @@ def _move(actor, app: App, action: str, **fields) -> App:
         actor=actor,
         action=f"water.application_{action}",
         obj=app,
-        data={k: str(v) for k, v in fields.items()},
+        data={**{k: str(v) for k, v in fields.items()}, **(extra or {})},
     )
     return app
 
@@ -120,6 +135,7 @@ ACTION_PAST = {
     "approve": gettext_lazy("approved"),
     "reject": gettext_lazy("rejected"),
     "fee_paid": gettext_lazy("marked paid"),
+    "fee_reopen": gettext_lazy("reopened for payment"),
     "connect": gettext_lazy("connected"),
 }
 
@@ -133,14 +149,32 @@ def application_approve(*, actor, application: App) -> App:
 def application_reject(*, actor, application: App, reason: str) -> App:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the application is rejected.")})
+    from backoffice.payments.models import Payment  # payments builds on water: not at import
+
+    if Payment.objects.filter(application=application, status=Payment.Status.VALID).exists():
+        raise ValidationError(
+            _("Fee payments were received for this application; cancel their receipts first.")
+        )
     return _move(actor, application, "reject", note=reason.strip()[:300])
 
 
-@transaction.atomic
-def application_fee_paid(*, actor, application: App, receipt: str) -> App:
-    if not receipt.strip():
-        raise ValidationError({"receipt": _("Enter the fee receipt number.")})
-    return _move(actor, application, "fee_paid", fee_receipt=receipt.strip()[:40])
+def application_fee_settled(*, actor, application: App, receipt: str) -> App:
+    """Payments' recording, in its transaction (the application row locked):
+    valid receipts now reach the fee.  ``receipt`` is the last one's number."""
+    return _move(actor, application, "fee_paid", office=False, fee_receipt=receipt[:40])
+
+
+def application_fee_reopened(*, actor, application: App, receipt: str) -> App:
+    """Payments' receipt cancellation, in its transaction: the fee is no
+    longer paid in full, the application is approved and payable again."""
+    return _move(
+        actor,
+        application,
+        "fee_reopen",
+        office=False,
+        extra={"cancelled_receipt": receipt},
+        fee_receipt="",
+    )
 
 
 @transaction.atomic

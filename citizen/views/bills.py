@@ -23,7 +23,13 @@ from backoffice.billing.pdf.signing import SigningUnavailable
 from backoffice.billing.selectors import bills_of_holding
 from backoffice.payments import receipts
 from backoffice.payments import selectors as payments
-from backoffice.payments.documents import document_by_number, water_bills_of_holding
+from backoffice.payments.documents import (
+    application_reference_normalise,
+    document_by_number,
+    document_is_public,
+    is_application,
+    water_bills_of_holding,
+)
 from backoffice.payments.models import Payment
 from backoffice.registry.codes import holding_code_normalise
 from backoffice.registry.models import Holding
@@ -92,11 +98,29 @@ def _water_rows(code: str) -> list[dict]:
     return rows
 
 
+def _application_lookup(request, text: str) -> tuple[HttpResponse | None, str]:
+    """A new water connection's fee by its reference (WA-..., Bangla digits
+    too): to the pay page, which shows only the reference, holding, fee and
+    state.  Submitted (undecided) applications are not found."""
+    if not lookup_allowed(request, "bills"):
+        return None, _("Too many look-ups. Please try again later.")
+    reference = application_reference_normalise(text)
+    app = document_by_number(reference) if reference else None
+    if app is None or not is_application(app) or not document_is_public(app):
+        return None, _("No approved application has this reference.")
+    return redirect("payments:pay", number=app.reference), ""
+
+
 def bill_lookup(request):
     _public_bills_on()
     if not request.tenant.has_module("payments"):
         raise Http404
-    form = BillLookupForm(request.GET or None)
+    application, application_error = request.GET.get("application", "").strip()[:40], ""
+    if application and request.tenant.has_module("water"):
+        response, application_error = _application_lookup(request, application)
+        if response is not None:
+            return response
+    form = BillLookupForm(request.GET if "holding_code" in request.GET else None)
     rows, water_rows, code = None, None, ""
     if request.GET and form.is_valid():
         if not lookup_allowed(request, "bills"):
@@ -109,7 +133,15 @@ def bill_lookup(request):
     return render(
         request,
         "citizen/bills/lookup.html",
-        {"form": form, "rows": rows, "water_rows": water_rows, "code": code},
+        {
+            "form": form,
+            "rows": rows,
+            "water_rows": water_rows,
+            "code": code,
+            "application": application,
+            "application_error": application_error,
+            "water": request.tenant.has_module("water"),
+        },
     )
 
 
@@ -123,7 +155,7 @@ def _pdf_response(data: bytes, filename: str) -> HttpResponse:
 def _bill_of_public(number: str) -> Bill | WaterBill:
     """An issued holding-tax or water bill (not a cancellation)."""
     bill = document_by_number(number)
-    if bill is None or bill.status != "issued" or bill.kind == "cancellation":
+    if bill is None or getattr(bill, "status", "") != "issued" or bill.kind == "cancellation":
         raise Http404
     if isinstance(bill, WaterBill) and not connection.tenant.has_module("water"):
         raise Http404

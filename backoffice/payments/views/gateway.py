@@ -19,8 +19,12 @@ from backoffice.payments.adapters import GatewayError, adapter_get
 from backoffice.payments.adapters.base import CallbackUrls
 from backoffice.payments.documents import (
     document_by_number,
+    document_is_public,
+    document_outstanding,
+    document_paid,
     document_superseded_by,
     document_view,
+    is_application,
 )
 from backoffice.payments.forms import PayForm
 from backoffice.payments.models import Gateway, PaymentTransaction
@@ -57,13 +61,16 @@ def callback_urls(request, gateway: str) -> CallbackUrls:
 
 @require_http_methods(["GET", "POST"])
 def pay_start(request, number: str):
-    """The bill's outstanding amount and a choice of gateway; POST opens the
-    gateway session and sends the customer there."""
+    """The bill's (or a new connection's fee's) outstanding amount and a
+    choice of gateway; POST opens the gateway session and sends the customer
+    there.  An application shows only its reference, holding, fee and state."""
     _module_on()
     bill = document_by_number(number)
-    if bill is None or bill.kind == type(bill).Kind.CANCELLATION:
+    if bill is None or not document_is_public(bill):
         raise Http404
-    outstanding = selectors.bill_outstanding(bill)
+    if is_application(bill) and not connection.tenant.has_module("water"):
+        raise Http404
+    outstanding = document_outstanding(bill)
     newer = document_superseded_by(bill) if outstanding > 0 else None
     form = PayForm(request.POST or None)
     error = ""
@@ -84,7 +91,7 @@ def pay_start(request, number: str):
         "payments/pay.html",
         {
             "bill": document_view(bill),
-            "paid": selectors.bill_paid_amount(bill),
+            "paid": document_paid(bill),
             "outstanding": outstanding,
             "newer": newer,
             "form": form,

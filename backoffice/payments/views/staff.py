@@ -11,7 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.payments import receipts, selectors, services
 from backoffice.payments.adapters import GatewayError
-from backoffice.payments.documents import document_by_number, document_view
+from backoffice.payments.documents import (
+    document_by_number,
+    document_outstanding,
+    document_paid,
+    document_view,
+)
 from backoffice.payments.forms import CounterPaymentForm, PaymentSearchForm, ReceiptCancelForm
 from tenants.permissions import role_required, user_has_role
 
@@ -58,9 +63,7 @@ def counter_payment(request):
                 return redirect("payments_staff:receipt", number=payment.receipt_number)
     context = {"form": form, "bill": document_view(bill) if bill is not None else None}
     if bill is not None:
-        context.update(
-            paid=selectors.bill_paid_amount(bill), outstanding=selectors.bill_outstanding(bill)
-        )
+        context.update(paid=document_paid(bill), outstanding=document_outstanding(bill))
     return render(request, "payments/counter.html", context)
 
 

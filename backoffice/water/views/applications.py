@@ -8,12 +8,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backoffice.payments import receipts as payment_receipts
+from backoffice.payments.documents import document_outstanding, document_paid, document_payments
+from backoffice.payments.services import COUNTER_ROLES
+from backoffice.payments.views.staff import VIEW_ROLES as PAYMENT_VIEW_ROLES
 from backoffice.water import applications as workflow
 from backoffice.water import selectors
 from backoffice.water.forms import ApplicationForm, ConnectForm
 from backoffice.water.models import ConnectionApplication
 from backoffice.water.views import access
 from backoffice.water.views.common import error_messages, form_errors, get_or_404
+from tenants.permissions import role_required, user_has_role
+
+# An application's page: the water readers, and revenue staff who take its
+# fee at the counter (the page links there) and follow its receipts.
+application_readers_required = role_required(
+    *access.READERS, "revenue_collector", "revenue_chief", module=access.MODULE
+)
 
 
 @access.readers_required
@@ -55,7 +66,7 @@ def application_new(request):
     )
 
 
-@access.readers_required
+@application_readers_required
 @require_GET
 def application_detail(request, reference: str):
     app = get_or_404(
@@ -63,6 +74,7 @@ def application_detail(request, reference: str):
         reference=reference,
     )
     can = access.abilities(request.user)
+    payments_on = request.tenant.has_module("payments")
     return render(
         request,
         "water/application_detail.html",
@@ -71,6 +83,12 @@ def application_detail(request, reference: str):
             "actions": workflow.actions_for(app.state) if can["office"] else [],
             "connect_form": ConnectForm(initial={"connected_on": timezone.localdate()}),
             "can": can,
+            "paid": document_paid(app),
+            "outstanding": document_outstanding(app),
+            "receipts": document_payments(app),
+            "take_payment": payments_on and user_has_role(request.user, COUNTER_ROLES),
+            "see_receipts": payments_on and user_has_role(request.user, PAYMENT_VIEW_ROLES),
+            "pdf_available": payments_on and payment_receipts.receipt_pdf_available(),
         },
     )
 
@@ -86,10 +104,6 @@ def application_act(request, reference: str, action: str):
         elif action == "reject":
             workflow.application_reject(
                 actor=request.user, application=app, reason=post.get("reason", "")[:300]
-            )
-        elif action == "fee_paid":
-            workflow.application_fee_paid(
-                actor=request.user, application=app, receipt=post.get("receipt", "")[:40]
             )
         elif action == "connect":
             form = ConnectForm(post)

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tenants.utils import schema_context
 
+from backoffice.payments import services as payments
 from backoffice.water import applications as apps
 from backoffice.water.models import Connection
 from backoffice.water.models import ConnectionApplication as App
@@ -27,6 +28,11 @@ def test_transition_table():
     assert apps.next_state("connect", S.APPROVED) is None
     assert apps.next_state("connect", S.FEE_PAID) == S.CONNECTED
     assert apps.actions_for(S.SUBMITTED) == ["approve", "reject"]
+    # the fee moves an application through payments, not an office button
+    assert apps.next_state("fee_paid", S.APPROVED) == S.FEE_PAID
+    assert apps.next_state("fee_reopen", S.FEE_PAID) == S.APPROVED
+    assert apps.actions_for(S.APPROVED) == ["reject"]
+    assert apps.actions_for(S.FEE_PAID) == ["connect"]
     assert apps.actions_for(S.CONNECTED) == [] and apps.actions_for(S.REJECTED) == []
 
 
@@ -62,16 +68,16 @@ def test_an_application_from_intake_to_connection(office):
     app = apps.application_approve(actor=office["officer"], application=app)
     with pytest.raises(ValidationError, match="cannot be connected"):
         apps.application_connect(actor=office["officer"], application=app, meter_serial="X1")
-    with pytest.raises(ValidationError):
-        apps.application_fee_paid(actor=office["officer"], application=app, receipt=" ")
-    app = apps.application_fee_paid(actor=office["officer"], application=app, receipt="R-77")
+    # The fee is paid through payments (at the counter here), never typed in.
+    collector = staff_user(office["tenant"], "revenue_collector")
+    receipt = payments.counter_payment_record(actor=collector, bill=app, amount=app.fee)
     app = apps.application_connect(
         actor=office["officer"],
         application=app,
         meter_serial="KH-9001",
         connected_on=datetime.date(2026, 11, 3),
     )
-    assert app.state == S.CONNECTED and app.fee_receipt == "R-77"
+    assert app.state == S.CONNECTED and app.fee_receipt == receipt.receipt_number
     conn = Connection.objects.get(pk=app.connection_id)
     assert conn.holding == office["holding"] and conn.building == office["building"]
     assert conn.size_mm == 20 and conn.category.code == "commercial" and conn.metered

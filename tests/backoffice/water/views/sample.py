@@ -4,6 +4,7 @@ prepared run and an application in each state."""
 import datetime
 from decimal import Decimal
 
+from backoffice.payments import services as payments
 from backoffice.water import applications, runs, services
 from tests.backoffice.registry.factories import building_make, holding_make
 from tests.backoffice.water.factories import period_make, water_sample
@@ -38,11 +39,11 @@ def views_sample(tenant) -> dict:
 
     submitted = submit()
     approved = applications.application_approve(actor=officer, application=submit())
-    paid = applications.application_fee_paid(
-        actor=officer,
-        application=applications.application_approve(actor=officer, application=submit()),
-        receipt="R1",
+    paid = applications.application_approve(actor=officer, application=submit())
+    payments.counter_payment_record(
+        actor=staff_user(tenant, "revenue_collector"), bill=paid, amount=paid.fee
     )
+    paid.refresh_from_db()
     sample.update(
         officer=officer,
         period=period,

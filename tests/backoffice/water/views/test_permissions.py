@@ -24,6 +24,8 @@ READERS = OFFICE | {"viewer"}
 RUN_READERS = READERS | {"revenue_chief"}
 RUN_WORKERS = OFFICE | {"revenue_chief"}
 CHIEF = {"revenue_chief"}
+# an application's page: also revenue staff, who take its fee at the counter
+APPLICATION_READERS = READERS | {"revenue_collector", "revenue_chief"}
 W = "/staff/water"
 
 
@@ -56,7 +58,10 @@ def water_rows(s) -> list[MatrixRow]:
         MatrixRow(f"{W}/applications/", allowed=READERS, data={"state": "approved"}),
         MatrixRow(f"{W}/applications/new/", allowed=OFFICE),
         MatrixRow(f"{W}/applications/new/", allowed=OFFICE, method="post", data={}),
-        MatrixRow(f"{W}/applications/{sub}/", allowed=READERS),
+        MatrixRow(f"{W}/applications/{sub}/", allowed=APPLICATION_READERS),
+        MatrixRow(f"{W}/applications/{paid}/", allowed=APPLICATION_READERS),
+        # the typed receipt is gone: the fee is paid through payments
+        MatrixRow(f"{W}/applications/{sub}/fee_paid/", allowed=OFFICE, method="post", ok=302),
         MatrixRow(f"{W}/applications/{sub}/reject/", allowed=OFFICE, method="post", ok=302),
         MatrixRow(f"{W}/applications/{paid}/connect/", allowed=OFFICE, method="post", ok=302),
         MatrixRow(f"{W}/tariffs/", allowed=READERS),
@@ -66,7 +71,7 @@ def water_rows(s) -> list[MatrixRow]:
         # read-only pages take no writes
         MatrixRow(f"{W}/connections/", allowed=READERS, method="post", ok=405),
         MatrixRow(f"{W}/runs/{run}/", allowed=RUN_READERS, method="post", ok=405),
-        MatrixRow(f"{W}/applications/{sub}/", allowed=READERS, method="post", ok=405),
+        MatrixRow(f"{W}/applications/{sub}/", allowed=APPLICATION_READERS, method="post", ok=405),
     ]
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from backoffice.payments import services as payments
 from backoffice.water.models import (
     Connection,
     ConnectionApplication,
@@ -98,7 +99,7 @@ def test_preparing_a_new_month_from_the_runs_page(khulna):
     assert response["Location"].endswith(f"/runs/{run.pk}/")
 
 
-def test_an_application_from_the_form_to_a_connection(khulna):
+def test_an_application_from_the_form_to_a_connection(khulna, tenant_a):
     sample, client = khulna
     response = client.post(
         f"{W}/applications/new/",
@@ -116,7 +117,10 @@ def test_an_application_from_the_form_to_a_connection(khulna):
     assert str(app.fee) == "8000.00"
     url = f"{W}/applications/{app.reference}"
     client.post(f"{url}/approve/")
-    client.post(f"{url}/fee_paid/", {"receipt": "RC-1"})
+    with schema_context("khulna"):
+        payments.counter_payment_record(
+            actor=staff_user(tenant_a, "revenue_collector"), bill=app, amount=app.fee
+        )
     client.post(
         f"{url}/connect/",
         {"meter_serial": "SAL-1", "connected_on": "2026-11-02", "initial_reading": "0"},
