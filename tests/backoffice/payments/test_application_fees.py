@@ -269,3 +269,41 @@ def test_application_fee_role_matrix(office):
     tenant = office["tenant"]
     with schema_context("public"):
         assert_role_matrix(tenant, host_of(tenant.code), matrix)
+
+
+def test_the_citizen_pays_the_fee_online_and_downloads_the_receipt(
+    office, client, payment_simulator
+):
+    """The public pay page starts the gateway session (the simulator), the
+    gateway is asked server-side (as reconciliation does; no IPN here), the
+    status page shows the receipt and its signed PDF opens."""
+    tenant = office["tenant"]
+    if signing.signing_identity_active() is None:
+        signing.demo_identity_ensure(tenant)
+    payment_simulator.reset()
+    payment_simulator.set(ipn="none")
+    app = application(office)
+    host = host_of(tenant.code)
+    started = client.post(
+        f"/payments/pay/{app.reference}/", {"gateway": "sslcommerz"}, HTTP_HOST=host
+    )
+    assert started.status_code == 302 and started["Location"].startswith(payment_simulator.url)
+    tran = PaymentTransaction.objects.get(application=app)
+    key = started["Location"].rstrip("/").rsplit("/", 1)[-1]
+    request = urllib.request.Request(  # noqa: S310 - the simulator
+        f"{payment_simulator.url}/pay/{key}",
+        data=urllib.parse.urlencode({"outcome": "success"}).encode(),
+        headers={"Accept": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60):  # noqa: S310 - the simulator
+        pass
+    assert services.transaction_reconcile(tran_id=tran.tran_id).outcome == "paid"
+    status = client.get(f"/payments/status/{tran.tran_id}/", HTTP_HOST=host, follow=True)
+    text = status.content.decode()
+    assert app.reference in text and "Nasima" not in text and 'id="receipt-pdf"' in text
+    pdf = client.get(f"/payments/status/{tran.tran_id}/receipt.pdf", HTTP_HOST=host, follow=True)
+    assert pdf["Content-Type"] == "application/pdf"
+    assert app.reference in pdf_text(pdf.content)
+    app.refresh_from_db()
+    assert app.state == S.FEE_PAID
+    payment_simulator.reset()
