@@ -258,6 +258,7 @@ def _settle_record(*, tran_pk: int, verdict: Verdict, source: str) -> Settlement
         _state_set(tran, State.PENDING)
         audit_event_record(actor=None, action="payments.held_for_review", obj=tran)
         return Settlement(tran, None, "held")
+    _application_lock(tran)
     _state_set(
         tran,
         State.PAID,
@@ -289,6 +290,14 @@ def _settle_record(*, tran_pk: int, verdict: Verdict, source: str) -> Settlement
     return Settlement(tran, payment, "paid")
 
 
+def _application_lock(tran: PaymentTransaction) -> None:
+    """Lock an application paid by ``tran`` before the receipt number, as the
+    counter does (application, then the sequence): no deadlock between a
+    counter payment and an online one on the same application."""
+    if tran.application_id is not None:
+        ConnectionApplication.objects.select_for_update().filter(pk=tran.application_id).first()
+
+
 def _application_after_payment(*, actor, payment: Payment) -> None:
     """An application whose valid receipts now reach its fee moves to fee
     paid, with the receipt that completed it (same transaction)."""
@@ -312,6 +321,7 @@ def transaction_review_release(*, actor, tran: PaymentTransaction) -> Settlement
     if not tran.held_for_review or tran.state != State.PENDING:
         raise ValidationError(_("This transaction is not held for review."))
     tran.held_for_review = False
+    _application_lock(tran)
     _state_set(tran, State.PAID, paid_at=timezone.now())
     payment = _payment_create(
         bill=tran.document, amount=tran.amount, method=Payment.Method.ONLINE, tran=tran
