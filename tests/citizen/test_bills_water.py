@@ -68,7 +68,7 @@ def test_water_bill_documents_role_matrix(which, request, settings, tmp_path):
         sample = water_bills_issued(tenant)
     number = sample["november"].number
     revenue = {"revenue_chief", "revenue_collector", "municipal_admin"}
-    office = {"water_officer", "municipal_admin", "revenue_chief", "viewer"}
+    office = {"water_officer", "municipal_admin", "revenue_chief", "revenue_collector", "viewer"}
     rows = [
         MatrixRow(f"/api/v1/bills/{number}/pdf", allowed=revenue, anonymous=401),
         MatrixRow("/api/v1/bills/", allowed=revenue, anonymous=401, data={"holding": HOLDING}),

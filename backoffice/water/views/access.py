@@ -2,7 +2,9 @@
 
 The office (water supply officer, municipal admin) does the work: readings,
 connections, applications, tariffs, preparing runs.  The revenue chief
-alone approves a run, and may prepare and issue one.  Viewers read."""
+alone approves a run, and may prepare and issue one.  Viewers read.  The
+revenue collector reads the runs too: with the chief and the municipal
+admin, the roles that print bills (PDFs, ward print batches)."""
 
 from backoffice.billing.pdf.services import PRINT_ROLES
 from backoffice.water.services import OFFICE
@@ -10,7 +12,7 @@ from tenants.permissions import role_required, user_roles
 
 MODULE = "water"
 READERS: tuple[str, ...] = (*OFFICE, "viewer")
-RUN_READERS: tuple[str, ...] = (*OFFICE, "revenue_chief", "viewer")
+RUN_READERS: tuple[str, ...] = (*OFFICE, "revenue_chief", "revenue_collector", "viewer")
 RUN_WORKERS: tuple[str, ...] = (*OFFICE, "revenue_chief")
 APPROVERS: tuple[str, ...] = ("revenue_chief",)
 ANY_WATER_ROLE: tuple[str, ...] = RUN_READERS

@@ -150,7 +150,7 @@ def test_role_matrix_of_the_batch_pages(sample):
         assert list(PrintBatch.objects.values_list("pk", "created_at")) == [(batch.pk, before)]
 
 
-@pytest.mark.parametrize("role", ["water_officer", "viewer", "revenue_chief"])
+@pytest.mark.parametrize("role", ["water_officer", "viewer", "revenue_chief", "revenue_collector"])
 def test_the_print_column_is_for_those_who_may_print(sample, role):
     tenant, run = sample["tenant"], sample["run"]
     client = login(Client(HTTP_HOST=host_of(tenant.schema_name)), tenant, role)

@@ -21,7 +21,7 @@ from tests.support.tenancy import host_of
 
 OFFICE = {"water_officer", "municipal_admin"}
 READERS = OFFICE | {"viewer"}
-RUN_READERS = READERS | {"revenue_chief"}
+RUN_READERS = READERS | {"revenue_chief", "revenue_collector"}  # the collector prints bills
 RUN_WORKERS = OFFICE | {"revenue_chief"}
 CHIEF = {"revenue_chief"}
 # an application's page: also revenue staff, who take its fee at the counter
