@@ -1,6 +1,8 @@
 """Synthetic payments for the synthetic city's bills (billing's synthetic
 step calls :func:`bill_payments_make` after issuing each run, through
-``settings.IMIS_SYNTHETIC_BILL_PAYMENTS``: billing never imports payments).
+``settings.IMIS_SYNTHETIC_BILL_PAYMENTS``, and water's calls
+:func:`water_bill_payments_make` through ``IMIS_SYNTHETIC_WATER_PAYMENTS``:
+neither imports payments).
 
 One INSERT ... SELECT per run, deterministic by seed: each bill draws two
 numbers from an md5 of the seed and its number (bill numbers follow the
@@ -18,8 +20,9 @@ PAID_IN_WINDOW = 0.55
 PAID_LATE = 0.65  # cumulative shares
 PAID_PART = 0.72
 
-# The year's receipts follow on from its sequence in the order received,
-# and the sequence row is moved to the last number in the same statement.
+# Both kinds of payment are numbered and inserted alike: the year's receipts
+# follow on from its sequence in the order received, and the sequence row
+# is moved to the last number in the same statement.
 _NUMBERED_INSERT = """), numbered AS (
     SELECT pay.*, y.year,
            COALESCE(s.last_number, 0)
@@ -108,3 +111,62 @@ def receipt_sequences_reset(*, cursor) -> None:
         "DELETE FROM payments_receiptsequence WHERE NOT EXISTS (SELECT 1 FROM payments_payment)"
         " AND NOT EXISTS (SELECT 1 FROM payments_receiptcancellation)"
     )
+
+
+# Water bills: no rebate; about 70 % paid in full by the due date, 10 % in
+# full up to 30 days late, 6 % partly; each bill's payment is received
+# after its month ended (the bill is issued then).
+_WATER_BILLS_PAID = """
+WITH b AS (
+    SELECT b.id, b.total, b.due_on, p.ends_on,
+           ('x' || substr(md5(%(seed)s || ':' || b.number), 1, 8))::bit(32)::bigint
+               / 4294967296.0 AS u,
+           ('x' || substr(md5(%(seed)s || ':' || b.number), 9, 8))::bit(32)::bigint
+               / 4294967296.0 AS v
+    FROM water_waterbill b
+    JOIN water_waterbillrun r ON r.id = b.run_id
+    JOIN water_waterbillingperiod p ON p.id = r.period_id
+    WHERE b.run_id = %(run)s AND b.kind = 'bill' AND b.status = 'issued' AND b.total > 0
+), pay AS (
+    SELECT id AS water_bill_id,
+           CASE WHEN u < %(late)s THEN total
+                ELSE LEAST(total, GREATEST(round(total * (0.3 + 0.5 * v), 2), 0.01))
+           END AS amount,
+           LEAST(
+               ((CASE WHEN u >= %(window)s AND u < %(late)s
+                      THEN due_on + 1 + floor(v * 30)::int
+                      ELSE ends_on + 1 + floor(v * GREATEST(due_on - ends_on, 1))::int
+                 END)::timestamp
+                + interval '9 hours' + floor(v * 1000 * 480)::int %% 480 * interval '1 minute'
+               ) AT TIME ZONE %(tz)s,
+               %(now)s
+           ) AS received_at
+    FROM b WHERE u < %(part)s
+"""
+WATER_PAYMENTS_SQL = _WATER_BILLS_PAID + _NUMBERED_INSERT.format(column="water_bill_id")  # noqa: S608
+
+WATER_PAID_IN_TIME = 0.70
+WATER_PAID_LATE = 0.80  # cumulative shares
+WATER_PAID_PART = 0.86
+
+
+def water_bill_payments_make(
+    *, cursor, run_id: int, seed: int, now: datetime.datetime, tz: str
+) -> int:
+    """Payments for the water bills of run ``run_id``; returns how many (the
+    same locking and numbering as :func:`bill_payments_make`)."""
+    cursor.execute("LOCK TABLE payments_receiptsequence IN SHARE ROW EXCLUSIVE MODE")
+    receipt_sequences_reset(cursor=cursor)
+    cursor.execute(
+        WATER_PAYMENTS_SQL,
+        {
+            "seed": str(seed),
+            "run": run_id,
+            "now": now,
+            "tz": tz,
+            "window": WATER_PAID_IN_TIME,
+            "late": WATER_PAID_LATE,
+            "part": WATER_PAID_PART,
+        },
+    )
+    return cursor.fetchone()[0]

@@ -180,7 +180,7 @@ _CHARGES_SQL = """), slabs AS (
            LEAST(src.consumption, COALESCE(sl.upper, src.consumption)) - sl.lower AS qty
     FROM src JOIN slabs sl ON sl.category_id = src.category_id
     WHERE src.metered
-), priced AS (
+), priced AS MATERIALIZED (
     SELECT connection_id,
            jsonb_agg(jsonb_build_object(
                'code', 'slab',
@@ -205,18 +205,16 @@ _PREPARE_SQL = """
 WITH src AS (
     SELECT c.id AS connection_id, c.metered, c.category_id, w.number AS ward,
            cat.minimum_charge, cat.meter_rent, cat.flat_rate,
-           (CASE WHEN c.metered THEN COALESCE(used.m3, 0) ELSE 0 END)::numeric(12, 3)
-               AS consumption
+           (CASE WHEN c.metered THEN COALESCE((
+               SELECT sum(r.consumption) FROM water_meter m
+               JOIN water_reading r ON r.meter_id = m.id
+               WHERE m.connection_id = c.id AND r.period_id = %(period)s
+                 AND r.status = 'accepted'
+           ), 0) ELSE 0 END)::numeric(12, 3) AS consumption
     FROM water_connection c
     JOIN registry_holding h ON h.id = c.holding_id
     JOIN registry_ward w ON w.id = h.ward_id
     JOIN water_tariffcategory cat ON cat.id = c.category_id
-    LEFT JOIN (
-        SELECT m.connection_id, sum(r.consumption) AS m3
-        FROM water_reading r JOIN water_meter m ON m.id = r.meter_id
-        WHERE r.period_id = %(period)s AND r.status = 'accepted'
-        GROUP BY m.connection_id
-    ) used ON used.connection_id = c.id
     WHERE c.status = 'active' AND c.connected_on <= %(ends_on)s
 """
 PREPARE_SQL = (  # noqa: S608 - constants
@@ -239,7 +237,11 @@ FROM c GROUP BY ward ORDER BY ward
 # unique (run, connection) constraint is the last guard (ON CONFLICT DO
 # NOTHING).  The arithmetic is tariffs.py's, rounding and line layout
 # included.  Use: accepted readings of the period on any of the
-# connection's meters, summed in one GROUP BY for the ward's connections.
+# connection's meters, looked up per connection through the (meter, period)
+# index (a GROUP BY over the period joined back to the connections became a
+# nested loop that re-aggregated per connection whenever the planner
+# expected one row, as in the generator's one transaction; the slab prices
+# are materialised once for the same reason).
 #
 # Arrears: what is still owed on the connection's previous bill ("prev":
 # its latest issued water bill of an earlier period, which itself carried
@@ -280,22 +282,18 @@ WITH conn AS (
           SELECT 1 FROM water_waterbill x
           WHERE x.run_id = %(run)s AND x.connection_id = c.id AND x.kind = 'bill'
       )
-), used AS (
-    SELECT m.connection_id, sum(r.consumption) AS m3
-    FROM conn
-    JOIN water_meter m ON m.connection_id = conn.connection_id
-    JOIN water_reading r ON r.meter_id = m.id
-    WHERE conn.metered AND r.period_id = %(period)s AND r.status = 'accepted'
-    GROUP BY m.connection_id
 ), src AS (
     SELECT conn.*,
-           (CASE WHEN conn.metered THEN COALESCE(used.m3, 0) ELSE 0 END)::numeric(12, 3)
-               AS consumption,
+           (CASE WHEN conn.metered THEN COALESCE((
+               SELECT sum(r.consumption) FROM water_meter m
+               JOIN water_reading r ON r.meter_id = m.id
+               WHERE m.connection_id = conn.connection_id AND r.period_id = %(period)s
+                 AND r.status = 'accepted'
+           ), 0) ELSE 0 END)::numeric(12, 3) AS consumption,
            CASE WHEN prev.id IS NULL THEN 0
                 ELSE GREATEST(prev.total - paid.amount, 0) END AS arrears,
            row_number() OVER (ORDER BY conn.number) AS rn
     FROM conn
-    LEFT JOIN used ON used.connection_id = conn.connection_id
     LEFT JOIN LATERAL (
         SELECT b.id, b.total, b.issued_at,
                array_position(%(earlier)s::bigint[], b.run_id::bigint) AS pos

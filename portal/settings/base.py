@@ -257,12 +257,13 @@ IMIS_DEMO_SCALE = env_str("IMIS_DEMO_SCALE", "medium")  # tiny, medium or khulna
 IMIS_SYNTHETIC_STEPS: list[str] = [
     "backoffice.fsm.synthetic.fsm_step",
     "backoffice.billing.synthetic.billing_step",  # a year of bill runs and payments
-    "backoffice.water.synthetic.water_supply_step",  # connections, meters, a year of readings
+    "backoffice.water.synthetic.water_supply_step",  # connections, readings, bills, payments
     "maps.synthetic.tiles_retire_step",  # last: COPY bypasses the tile-cache signals
 ]
 # Billing's synthetic step pays a share of each run's bills through this
 # (payments depends on billing, so billing reaches it by path); "" for none.
 IMIS_SYNTHETIC_BILL_PAYMENTS = "backoffice.payments.synthetic.bill_payments_make"
+IMIS_SYNTHETIC_WATER_PAYMENTS = "backoffice.payments.synthetic.water_bill_payments_make"
 
 from portal.settings.celery import *  # noqa: E402,F403  (integration module)
 from portal.settings.payments import *  # noqa: E402,F403  (integration module)

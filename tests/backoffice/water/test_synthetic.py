@@ -9,7 +9,6 @@ from django_tenants.utils import schema_context
 
 from backoffice.registry.models import Holding
 from backoffice.registry.synthetic import city_generate
-from backoffice.water import runs
 from backoffice.water.models import Connection, Meter, Reading, WaterBillingPeriod
 from backoffice.water.synthetic import connection_share
 
@@ -70,9 +69,9 @@ def test_tiny_city_has_connections_meters_and_a_year_of_readings(tenant_a, tenan
             read_on__gte=models_f("period__starts_on"), read_on__lte=models_f("period__ends_on")
         ).exists()
         first = _snapshot()
-        # a month's run can be prepared from them
+        # a month's run is prepared from them (the generator billed the first month)
         period = WaterBillingPeriod.objects.order_by("year", "month").first()
-        run = runs.water_run_prepare(actor=None, period=period)
+        run = period.run
         assert run.connection_count > 0 and run.consumption > 0
         used = Reading.objects.filter(period=period, status="accepted").aggregate(
             m3=Sum("consumption")
@@ -91,3 +90,49 @@ def models_f(name):
     from django.db.models import F
 
     return F(name)
+
+
+def test_months_without_flagged_readings_are_billed_and_partly_paid(tenant_a):
+    from decimal import Decimal
+
+    from backoffice.payments.models import Payment
+    from backoffice.water.models import WaterBill, WaterBillRun
+
+    with schema_context(tenant_a.schema_name):
+        gen = generate()
+        flagged = set(
+            Reading.objects.filter(status=Reading.Status.FLAGGED).values_list(
+                "period_id", flat=True
+            )
+        )
+        issued = set(
+            WaterBillRun.objects.filter(state=WaterBillRun.State.ISSUED).values_list(
+                "period_id", flat=True
+            )
+        )
+        assert issued and not issued & flagged
+        assert len(issued) + len(flagged) == WaterBillingPeriod.objects.count()
+        bills = WaterBill.objects.count()
+        assert bills == gen.counts["water.WaterBill"] > 0
+        paid = Payment.objects.filter(water_bill__isnull=False)
+        assert 0.7 * bills < paid.count() < 0.95 * bills
+        # Receipts stay consecutive per year across holding tax and water.
+        for year in set(Payment.objects.values_list("receipt_year", flat=True)):
+            seqs = sorted(
+                Payment.objects.filter(receipt_year=year).values_list("receipt_seq", flat=True)
+            )
+            assert seqs == list(range(1, len(seqs) + 1))
+        # A bill's arrears are what the connection's previous bill still owed.
+        later = (
+            WaterBill.objects.filter(arrears__gt=0)
+            .select_related("connection", "run__period")
+            .order_by("-run__period__year", "-run__period__month")
+            .first()
+        )
+        previous = (
+            WaterBill.objects.filter(connection=later.connection, run__period__lt=later.run.period)
+            .order_by("-run__period__year", "-run__period__month")
+            .first()
+        )
+        paid_on_previous = Payment.objects.filter(water_bill=previous).aggregate(s=Sum("amount"))
+        assert later.arrears == previous.total - (paid_on_previous["s"] or Decimal("0"))
