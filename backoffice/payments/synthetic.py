@@ -23,6 +23,9 @@ PAID_PART = 0.72
 # Both kinds of payment are numbered and inserted alike: the year's receipts
 # follow on from its sequence in the order received, and the sequence row
 # is moved to the last number in the same statement.
+# Numbers are written as services._number_take writes them: six digits at
+# least, more past 999,999 (lpad to six would cut the seventh digit off and
+# repeat an earlier number; a Khulna-scale year has over a million receipts).
 _NUMBERED_INSERT = """), numbered AS (
     SELECT pay.*, y.year,
            COALESCE(s.last_number, 0)
@@ -38,7 +41,8 @@ _NUMBERED_INSERT = """), numbered AS (
         received_at, payer_name, status
     )
     SELECT {column}, 'counter', amount, year, seq,
-           'R-' || year || '-' || lpad(seq::text, 6, '0'), received_at, '', 'valid'
+           'R-' || year || '-' || lpad(seq::text, GREATEST(length(seq::text), 6), '0'),
+           received_at, '', 'valid'
     FROM numbered
     RETURNING receipt_year, receipt_seq
 ), last AS (

@@ -340,7 +340,8 @@ _ISSUE_TAIL = """), b AS (
         meter_rent, arrears, total, due_on, status, issued_at
     )
     SELECT %(run)s, connection_id,
-           %(prefix)s || lpad((%(offset)s + rn)::text, 6, '0'),
+           %(prefix)s || lpad((%(offset)s + rn)::text,
+                              GREATEST(length((%(offset)s + rn)::text), 6), '0'),
            'bill', category, metered, consumption, bill_lines, rent, arrears,
            current + arrears, %(due_on)s, 'issued', %(now)s
     FROM b

@@ -136,3 +136,26 @@ def test_months_without_flagged_readings_are_billed_and_partly_paid(tenant_a):
         )
         paid_on_previous = Payment.objects.filter(water_bill=previous).aggregate(s=Sum("amount"))
         assert later.arrears == previous.total - (paid_on_previous["s"] or Decimal("0"))
+        # Numbers past 999,999 keep every digit (as the counter writes them).
+        from django.db import connection
+        from django.utils import timezone
+
+        from backoffice.payments.models import ReceiptSequence
+        from backoffice.payments.synthetic import water_bill_payments_make
+
+        run = WaterBillRun.objects.filter(state=WaterBillRun.State.ISSUED).order_by("pk").last()
+        Payment.objects.filter(water_bill__run=run).delete()
+        ReceiptSequence.objects.filter(kind="R").update(last_number=999_998)
+        with connection.cursor() as cursor:
+            made = water_bill_payments_make(
+                cursor=cursor, run_id=run.pk, seed=7, now=timezone.now(), tz="Asia/Dhaka"
+            )
+        assert made > 3
+        numbers = list(
+            Payment.objects.filter(water_bill__run=run).values_list(
+                "receipt_number", "receipt_year", "receipt_seq"
+            )
+        )
+        assert len({n for n, _y, _s in numbers}) == len(numbers)
+        assert all(n == f"R-{y}-{s:06d}" for n, y, s in numbers)
+        assert max(s for _n, _y, s in numbers) > 1_000_000
