@@ -1,14 +1,16 @@
 """The collection report: valid payments received in a date range, of
-holding-tax bills and of water bills, by day or month, ward, service
-(holding tax / water) and method (online / counter), with totals per service
-and for both.
+holding-tax bills, water bills and new water connections' fees, by day or
+month, ward, service (holding tax / water supply, whose bills and connection
+fees are also apart) and method (online / counter), with totals per service
+and for all.
 
 Like dues.py this reads the payments table by name (``payments_payment``:
-``bill_id`` or ``water_bill_id``, exactly one of them by a check constraint;
-``method``, ``amount``, ``status``, ``received_at``) because payments
-imports billing and not the other way, and water's tables
-(``water_waterbill``, ``water_connection``) the same way: a water bill's
-ward is that of its connection's holding.  Cancelled receipts are not
+``bill_id``, ``water_bill_id`` or ``application_id``, exactly one of them by
+a check constraint; ``method``, ``amount``, ``status``, ``received_at``)
+because payments imports billing and not the other way, and water's tables
+(``water_waterbill``, ``water_connection``, ``water_connectionapplication``)
+the same way: a water bill's ward is that of its connection's holding, a
+connection fee's that of the application's holding.  Cancelled receipts are not
 collected money and are left out.  Days are the municipality's."""
 
 import datetime
@@ -22,19 +24,22 @@ from backoffice.registry.exporting.services import ExportQuery
 
 GROUPINGS = ("day", "month")
 METHODS = ("online", "counter")
-SERVICES = ("holding_tax", "water")
+SERVICES = ("holding_tax", "water", "connection_fee")
 ZERO = Decimal("0.00")
 
 _SQL = """
 SELECT (date_trunc(%(unit)s, pp.received_at AT TIME ZONE %(tz)s))::date AS period,
        w.number AS ward, w.name_en AS ward_name_en, w.name_bn AS ward_name_bn,
-       CASE WHEN pp.bill_id IS NOT NULL THEN 'holding_tax' ELSE 'water' END AS service,
+       CASE WHEN pp.bill_id IS NOT NULL THEN 'holding_tax'
+            WHEN pp.water_bill_id IS NOT NULL THEN 'water'
+            ELSE 'connection_fee' END AS service,
        pp.method, count(*) AS payments, sum(pp.amount) AS amount
 FROM payments_payment pp
 LEFT JOIN billing_bill b ON b.id = pp.bill_id
 LEFT JOIN water_waterbill wb ON wb.id = pp.water_bill_id
 LEFT JOIN water_connection c ON c.id = wb.connection_id
-JOIN registry_holding h ON h.id = COALESCE(b.holding_id, c.holding_id)
+LEFT JOIN water_connectionapplication a ON a.id = pp.application_id
+JOIN registry_holding h ON h.id = COALESCE(b.holding_id, c.holding_id, a.holding_id)
 JOIN registry_ward w ON w.id = h.ward_id
 WHERE pp.status = 'valid'
   AND pp.received_at >= (%(start)s::timestamp AT TIME ZONE %(tz)s)
@@ -74,30 +79,49 @@ class Figures:
 
 @dataclass
 class Collected:
-    """One row's figures: per service, and both together (``payments``,
+    """One row's figures: per service (water bills and connection fees
+    apart, ``water_supply`` both), and all together (``payments``,
     ``online``, ``counter``, ``total`` are the sums)."""
 
     holding_tax: Figures = field(default_factory=Figures)
     water: Figures = field(default_factory=Figures)
+    connection_fee: Figures = field(default_factory=Figures)
 
     def add(self, service: str, method: str, count: int, amount: Decimal) -> None:
         getattr(self, service).add(method, count, amount)
 
+    @staticmethod
+    def _sum(*parts: Figures) -> Figures:
+        out = Figures()
+        for part in parts:
+            out.payments += part.payments
+            out.online += part.online
+            out.counter += part.counter
+        return out
+
+    @property
+    def water_supply(self) -> Figures:
+        return self._sum(self.water, self.connection_fee)
+
+    @property
+    def all(self) -> Figures:
+        return self._sum(self.holding_tax, self.water, self.connection_fee)
+
     @property
     def payments(self) -> int:
-        return self.holding_tax.payments + self.water.payments
+        return self.all.payments
 
     @property
     def online(self) -> Decimal:
-        return self.holding_tax.online + self.water.online
+        return self.all.online
 
     @property
     def counter(self) -> Decimal:
-        return self.holding_tax.counter + self.water.counter
+        return self.all.counter
 
     @property
     def total(self) -> Decimal:
-        return self.holding_tax.total + self.water.total
+        return self.all.total
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The collection report (backoffice/billing/reports.py): valid payments of
-holding-tax and water bills by day or month, ward, service and method, on the
+holding-tax bills, water bills and connection fees by day or month, ward,
+service and method, on the
 municipality's clock; cancelled receipts left out; the export holds the same
 rows."""
 
@@ -112,9 +113,24 @@ def test_report_stays_in_its_municipality(sample_a, tenant_b):
 
 
 def water_sample(tenant) -> None:
-    """Water bill payments next to collection_sample's holding tax: ward 1
-    (the water bill's connection is on a ward 1 holding)."""
+    """Water bill payments and a new connection's fee next to
+    collection_sample's holding tax: ward 1 (the water bill's connection and
+    the application are on a ward 1 holding)."""
+    from backoffice.water import applications
+
     water = water_bill_make(total=D("850.00"))
+    officer = staff_user(tenant, "water_officer")
+    application = applications.application_submit(
+        actor=officer,
+        applicant_name="Nasima Akter",
+        applicant_phone="01712345678",
+        holding=water.connection.holding,
+        category=water.connection.category,
+        size_mm=15,
+    )
+    application = applications.application_approve(actor=officer, application=application)
+    assert application.fee >= D("100.00")
+    pay(tenant, application, "100.00", when=at("2026-03-02", 15))
     pay(tenant, water, "150.00", when=at("2026-03-01", 9))
     pay(tenant, water, "250.00", when=at("2026-03-02"), method="online")
     cancelled = pay(tenant, water, "70.00", when=at("2026-03-02"))
@@ -150,22 +166,25 @@ def test_water_and_holding_tax_side_by_side(both_a):
     ]
     assert rows == [
         ("2026-03-01", 1, D("300.00"), D("0.00"), D("150.00"), 3, D("450.00")),
-        ("2026-03-02", 1, D("0.00"), D("250.00"), D("0.00"), 1, D("250.00")),
+        ("2026-03-02", 1, D("0.00"), D("250.00"), D("0.00"), 2, D("350.00")),
         ("2026-03-02", 2, D("300.00"), D("0.00"), D("0.00"), 1, D("300.00")),
         ("2026-04-05", 2, D("400.00"), D("0.00"), D("0.00"), 1, D("400.00")),
     ]
     assert [
         (w.ward, w.figures.holding_tax.total, w.figures.water.total, w.figures.total)
         for w in report.by_ward
-    ] == [(1, D("300.00"), D("400.00"), D("700.00")), (2, D("700.00"), D("0.00"), D("700.00"))]
+    ] == [(1, D("300.00"), D("400.00"), D("800.00")), (2, D("700.00"), D("0.00"), D("700.00"))]
+    assert report.by_ward[0].figures.water_supply.total == D("500.00")
     tax, water, both = report.total.holding_tax, report.total.water, report.total
+    fees = report.total.connection_fee
     assert (tax.payments, tax.online, tax.counter) == (4, D("600.00"), D("400.00"))
     assert (water.payments, water.online, water.counter) == (2, D("250.00"), D("150.00"))
+    assert (fees.payments, fees.online, fees.counter) == (1, D("0.00"), D("100.00"))
     assert (both.payments, both.online, both.counter, both.total) == (
-        6,
+        7,
         D("850.00"),
-        D("550.00"),
-        D("1400.00"),
+        D("650.00"),
+        D("1500.00"),
     )
     # The month view adds up to the same.
     month = reports.collection_report(
@@ -176,7 +195,7 @@ def test_water_and_holding_tax_side_by_side(both_a):
         (3, 2, D("0.00")),
         (4, 2, D("0.00")),
     ]
-    assert month.total.total == D("1400.00")
+    assert month.total.total == D("1500.00")
 
 
 def test_export_rows_name_the_service(both_a):
@@ -188,6 +207,7 @@ def test_export_rows_name_the_service(both_a):
         "2026-03-01,1,Ward 1,ওয়ার্ড 1,holding_tax,counter,1,100.00",
         "2026-03-01,1,Ward 1,ওয়ার্ড 1,holding_tax,online,1,200.00",
         "2026-03-01,1,Ward 1,ওয়ার্ড 1,water,counter,1,150.00",
+        "2026-03-02,1,Ward 1,ওয়ার্ড 1,connection_fee,counter,1,100.00",
         "2026-03-02,1,Ward 1,ওয়ার্ড 1,water,online,1,250.00",
         "2026-03-02,2,Ward 2,ওয়ার্ড 2,holding_tax,counter,1,300.00",
     ]
@@ -201,3 +221,4 @@ def test_water_payments_stay_in_their_municipality(both_a, tenant_b):
         )
         assert report.total.holding_tax.total == D("0.00")
         assert (report.total.water.payments, report.total.water.total) == (2, D("400.00"))
+        assert report.total.connection_fee.total == D("100.00")

@@ -1,4 +1,4 @@
-"""The collection page with water bills: holding tax and water side by side
+"""The collection page with water bills and connection fees: holding tax and water side by side
 (per service, by ward, by day), the export naming the service, in English
 and in Bangla, each municipality its own payments."""
 
@@ -38,9 +38,11 @@ def test_services_side_by_side_in_both_languages(tenant_a, language):
         water = row(page, "collection-water")
         assert money("400.00", language) in water and money("250.00", language) in water
         assert money("1000.00", language) in row(page, "collection-holding-tax")
-        assert f'<dd id="collection-total">{money("1400.00", language)}</dd>' in page
+        assert money("100.00", language) in row(page, "collection-connection-fees")
+        assert f'<dd id="collection-total">{money("1500.00", language)}</dd>' in page
         wards = page.split('id="collection-wards"', 1)[1].split("</table>", 1)[0]
-        assert money("700.00", language) in wards and money("400.00", language) in wards
+        # ward 1: water supply 500.00 (bills and the fee), 800.00 in all
+        assert money("500.00", language) in wards and money("800.00", language) in wards
         label = {"en": "Water supply (BDT)", "bn": "পানি সরবরাহ (টাকা)"}[language]
         assert label in page
 
@@ -54,7 +56,8 @@ def test_export_and_the_other_municipality(tenant_a, tenant_b):
         lines = b"".join(response.streaming_content).decode("utf-8").strip().splitlines()
         assert lines[0].endswith("service,method,payments,amount")
         assert "2026-03-02,1,Ward 1,ওয়ার্ড 1,water,online,1,250.00" in lines
-        assert len(lines) == 7  # a header, four holding-tax rows, two water rows
+        assert "2026-03-02,1,Ward 1,ওয়ার্ড 1,connection_fee,counter,1,100.00" in lines
+        assert len(lines) == 8  # a header, four holding-tax, two water bill, one fee row
     with schema_context(tenant_b.schema_name):
         client = client_for(tenant_b, "viewer")
         page = client.get("/staff/billing/collection/", QUERY).content.decode()
