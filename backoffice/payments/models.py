@@ -41,6 +41,14 @@ class _ForOneDocument:
             return self.water_bill
         return self.application
 
+    @property
+    def document_number(self) -> str:
+        """What staff call the document: a bill's number or an application's
+        reference."""
+        if self.application_id is not None:
+            return self.application.reference
+        return self.document.number
+
 
 class Gateway(models.TextChoices):
     SSLCOMMERZ = "sslcommerz", "SSLCommerz"

@@ -98,10 +98,11 @@ def payment_by_receipt(number: str) -> Payment | None:
 
 
 def payment_search(*, query: str = "", method: str = "", status: str = "") -> QuerySet[Payment]:
-    """Staff payment search: by receipt, bill, holding code or our/gateway
-    transaction id."""
+    """Staff payment search: by receipt, bill, holding code (of a holding-tax
+    bill, a water bill's connection or a connection fee), connection number,
+    application reference or our/gateway transaction id."""
     payments = Payment.objects.select_related(
-        "bill__holding", "water_bill__connection", "transaction", "received_by"
+        "bill__holding", "water_bill__connection", "application", "transaction", "received_by"
     )
     query = (query or "").strip()
     if query:
@@ -111,6 +112,9 @@ def payment_search(*, query: str = "", method: str = "", status: str = "") -> Qu
             | Q(bill__holding__code__iexact=query)
             | Q(water_bill__number__iexact=query)
             | Q(water_bill__connection__number__iexact=query)
+            | Q(water_bill__connection__holding__code__iexact=query)
+            | Q(application__reference__iexact=query)
+            | Q(application__holding__code__iexact=query)
             | Q(transaction__tran_id__iexact=query)
             | Q(transaction__gateway_tran_id__iexact=query)
         )
@@ -123,7 +127,7 @@ def payment_search(*, query: str = "", method: str = "", status: str = "") -> Qu
 
 def transaction_by_tran_id(tran_id: str) -> PaymentTransaction | None:
     return (
-        PaymentTransaction.objects.select_related("bill", "water_bill")
+        PaymentTransaction.objects.select_related("bill", "water_bill", "application")
         .filter(tran_id=tran_id)
         .first()
     )
@@ -132,7 +136,7 @@ def transaction_by_tran_id(tran_id: str) -> PaymentTransaction | None:
 def transactions_pending() -> QuerySet[PaymentTransaction]:
     return PaymentTransaction.objects.filter(
         state__in=[PaymentTransaction.State.INITIATED, PaymentTransaction.State.PENDING]
-    ).select_related("bill", "water_bill")
+    ).select_related("bill", "water_bill", "application")
 
 
 def bill_payment_status(bill: Document):

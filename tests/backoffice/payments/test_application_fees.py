@@ -220,12 +220,18 @@ def test_staff_pages_receipt_pdf_and_the_other_municipality(
     pdf = client_a.get(f"/staff/payments/receipts/{number}/pdf/")
     text = pdf_text(pdf.content)
     assert app.reference in text and "New water connection fee" in text
+    # The payment search finds the fee by its reference and by the holding's code.
+    for query in (app.reference, holding.code):
+        found = client_a.get("/staff/payments/", {"q": query}).content.decode()
+        assert number in found and app.reference in found
     # Jashore: neither the counter nor the public pay page finds it.
     login(client_b, tenant_b, "revenue_collector")
     other = client_b.get("/staff/payments/counter/", {"bill": app.reference}).content.decode()
     assert "New water connection fee" not in other
     assert client_b.get(f"/payments/pay/{app.reference}/", follow=True).status_code == 404
     assert client_b.get(f"/staff/payments/receipts/{number}/").status_code == 404
+    login(client_b, tenant_b, "revenue_chief")
+    assert number not in client_b.get("/staff/payments/", {"q": app.reference}).content.decode()
 
 
 def test_the_citizen_finds_the_fee_by_reference_and_sees_no_personal_data(office, client):
