@@ -152,9 +152,14 @@ def bill_payment_status(bill: Document):
     return PaymentStatus(paid=paid, paid_amount=paid_amount, paid_on=paid_on)
 
 
-def payments_of_bills(bill_ids: list[int]) -> dict[int, list[Payment]]:
-    """Each bill's receipts (valid and cancelled), oldest first: one query."""
+def payments_of_bills(bill_ids: list[int], *, field: str = "bill") -> dict[int, list[Payment]]:
+    """Each bill's receipts (valid and cancelled), oldest first: one query.
+    ``field`` is "bill" (holding-tax bills) or "water_bill"."""
+    if field not in ("bill", "water_bill"):
+        raise ValueError(field)
+    key = f"{field}_id"
     found: dict[int, list[Payment]] = {}
-    for payment in Payment.objects.filter(bill_id__in=bill_ids).order_by("received_at", "id"):
-        found.setdefault(payment.bill_id, []).append(payment)
+    payments = Payment.objects.filter(**{f"{key}__in": bill_ids}).order_by("received_at", "id")
+    for payment in payments:
+        found.setdefault(getattr(payment, key), []).append(payment)
     return found

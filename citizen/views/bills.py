@@ -30,7 +30,6 @@ from backoffice.payments.documents import (
     is_application,
     water_bills_of_holding,
 )
-from backoffice.payments.models import Payment
 from backoffice.registry.codes import holding_code_normalise
 from backoffice.registry.models import Holding
 from backoffice.water.models import WaterBill
@@ -314,9 +313,7 @@ def _owner_page(request, holding: Holding):
 
 def _owner_water_rows(holding: Holding) -> list[dict]:
     bills = water_bills_of_holding(holding.code)
-    receipts_of: dict[int, list[Payment]] = {}
-    for payment in Payment.objects.filter(water_bill__in=bills).order_by("received_at", "id"):
-        receipts_of.setdefault(payment.water_bill_id, []).append(payment)
+    receipts_of = payments.payments_of_bills([bill.pk for bill in bills], field="water_bill")
     return [
         {
             "bill": bill,
