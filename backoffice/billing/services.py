@@ -216,7 +216,8 @@ WITH src AS (
         rebate, total, due_on, status, issued_at
     )
     SELECT %(run)s, holding_id,
-           %(prefix)s || lpad((%(offset)s + rn)::text, 6, '0'),
+           %(prefix)s || lpad((%(offset)s + rn)::text,
+                                GREATEST(length((%(offset)s + rn)::text), 6), '0'),
            'bill', annual_value,
            jsonb_build_array(
                jsonb_build_object('code', 'holding_tax', 'amount', ht::text),

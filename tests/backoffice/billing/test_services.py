@@ -99,6 +99,16 @@ def test_issue_is_idempotent_with_consecutive_numbers(in_a):
     assert Bill.objects.get(holding__code="01-001-0004-00").total == 0  # exempt
 
 
+def test_numbers_past_999999_keep_every_digit(in_a):
+    """The issue SQL pads to six digits and never cuts a seventh (as the
+    Python side's ``:06d`` does for corrections)."""
+    run = approved_run(in_a)
+    BillingPeriod.objects.filter(pk=run.period_id).update(last_number=999_998)
+    services.bill_run_issue(run_id=run.pk)
+    numbers = list(Bill.objects.filter(run=run).order_by("id").values_list("number", flat=True))
+    assert numbers == [f"2026-Q4-{n}" for n in range(999_999, 1_000_003)]
+
+
 def test_issue_fills_in_missing_bills_and_carries_arrears(in_a):
     run = approved_run(in_a, quarter=3)
     services.bill_run_issue(run_id=run.pk)
