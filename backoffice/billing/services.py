@@ -16,6 +16,7 @@ from backoffice.billing.calculation import Rates, quarterly_charges
 from backoffice.billing.exemptions import exemption_covers
 from backoffice.billing.models import Bill, BillingPeriod, BillRun, TaxRate
 from backoffice.registry.choices import HoldingStatus
+from backoffice.registry.locks import ward_lock
 from backoffice.registry.models import Holding
 from tenants.audit.services import audit_event_record
 from tenants.permissions import user_has_role
@@ -313,7 +314,10 @@ def _bills_analyze() -> float:
 
 def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]:
     """One ward's missing bills, numbered after the period's last number."""
-    # The run's lock first, then the period's: every issuer takes them in this order.
+    # The ward's lock first (payments in flight in the ward commit before the
+    # statement reads them; see registry.locks), then the run's, then the
+    # period's: every issuer takes them in this order.
+    ward_lock(service="billing", ward_id=ward_id)
     run = BillRun.objects.select_for_update().select_related("period").get(pk=run_id)
     period = BillingPeriod.objects.select_for_update().get(pk=run.period_id)
     earlier = list(

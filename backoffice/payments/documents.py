@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from backoffice.billing.models import Bill
 from backoffice.registry.codes import BANGLA_DIGITS
+from backoffice.registry.locks import ward_lock
 from backoffice.water.models import ConnectionApplication, WaterBill
 
 Document = Bill | WaterBill | ConnectionApplication
@@ -71,6 +72,20 @@ def document_by_number(number: str) -> Document | None:
         .filter(number=number)
         .first()
     )
+
+
+def document_ward_lock(document: Document) -> None:
+    """Hold the bill's ward's run lock (shared) for the caller's transaction:
+    a payment is never recorded while a run issues that ward (see
+    registry.locks).  A connection fee carries no arrears: no lock."""
+    if isinstance(document, Bill):
+        service, path = "billing", "holding__ward_id"
+    elif isinstance(document, WaterBill):
+        service, path = "water", "connection__holding__ward_id"
+    else:
+        return
+    ward_id = type(document).objects.filter(pk=document.pk).values_list(path, flat=True).get()
+    ward_lock(service=service, ward_id=ward_id, shared=True)
 
 
 def document_lock(document: Document) -> Document:

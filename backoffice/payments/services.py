@@ -35,6 +35,7 @@ from backoffice.payments.documents import (
     document_lock,
     document_outstanding,
     document_view,
+    document_ward_lock,
 )
 from backoffice.payments.models import (
     CURRENCY,
@@ -87,6 +88,9 @@ def _number_take(now, kind: str = "R") -> tuple[int, int, str]:
 def _payment_create(
     *, bill: Document, amount: Decimal, method: str, actor=None, tran=None, payer_name=""
 ):
+    # Received after any issue of the bill's ward in flight has committed,
+    # so a newer bill either saw this payment or counts it as late.
+    document_ward_lock(bill)
     now = timezone.now()
     year, seq, number = _number_take(now)
     payment = Payment(
@@ -358,6 +362,7 @@ def counter_payment_record(
     """Cash or cheque at the counter; any amount up to what is outstanding."""
     if not user_has_role(actor, COUNTER_ROLES):
         raise PermissionDenied(_("Only revenue staff take counter payments."))
+    document_ward_lock(bill)  # before the checks: a bill issued meanwhile is refused
     bill = document_lock(bill)
     _payable(bill)
     amount = Decimal(amount).quantize(Decimal("0.01"))

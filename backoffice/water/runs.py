@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.registry.locks import ward_lock
 from backoffice.water.models import (
     Connection,
     Meter,
@@ -430,7 +431,10 @@ def _bills_analyze() -> float:
 
 def _issue_ward(run_id: int, ward_id: int) -> int:
     """One ward's missing bills, numbered after the period's last number."""
-    # The run's lock first, then the period's: every issuer takes them in this order.
+    # The ward's lock first (payments in flight in the ward commit before the
+    # statement reads them; see registry.locks), then the run's, then the
+    # period's: every issuer takes them in this order.
+    ward_lock(service="water", ward_id=ward_id)
     run = WaterBillRun.objects.select_for_update().get(pk=run_id)
     period = WaterBillingPeriod.objects.select_for_update().get(pk=run.period_id)
     with connection.cursor() as cursor:
