@@ -18,7 +18,11 @@ from backoffice.billing.models import Bill
 from backoffice.payments import services as payments
 from backoffice.registry.locks import ward_lock_key
 from backoffice.registry.models import Ward
+from backoffice.water import runs as water_runs
+from backoffice.water.models import WaterBill
 from tests.backoffice.billing.test_services import approved_run, billing_sample
+from tests.backoffice.water.factories import period_make as water_period_make
+from tests.backoffice.water.factories import water_sample
 from tests.conftest import staff_user
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +112,35 @@ def test_keys_differ_by_service_and_municipality():
     assert len(keys) == 4 and all(-(2**31) <= key < 2**31 for key in keys)
     with pytest.raises(ValueError):
         ward_lock_key(service="fsm", schema="khulna")
+
+
+@pytest.fixture
+def water_a(tenant_a, settings, tmp_path):
+    settings.IMIS_PRIVATE_MEDIA_ROOT = tmp_path  # receipts are private files
+    with schema_context(tenant_a.schema_name):
+        officer = staff_user(tenant_a, "water_officer")
+        water_sample(officer)
+        run = water_runs.water_run_prepare(actor=officer, period=water_period_make(2026, 10))
+        yield water_runs.water_run_approve(actor=staff_user(tenant_a, "revenue_chief"), run=run)
+
+
+def test_water_issue_and_water_payments_take_the_water_lock(water_a, tenant_a, monkeypatch):
+    schema, run = tenant_a.schema_name, water_a
+    ward_id = Ward.objects.get(number=1).pk
+    with held_elsewhere(service="water", schema=schema, ward_id=ward_id, shared=True):
+        waits_briefly()
+        with pytest.raises(OperationalError):
+            water_runs.water_run_issue(run_id=run.pk)
+    monkeypatch.setattr(water_runs, "ward_lock", lambda **kwargs: None)  # set-up, as above
+    water_runs.water_run_issue(run_id=run.pk)
+    monkeypatch.undo()
+    bill = WaterBill.objects.filter(run=run, connection__holding__ward_id=ward_id).first()
+    collector = staff_user(tenant_a, "revenue_collector")
+    with (
+        held_elsewhere(service="water", schema=schema, ward_id=ward_id, shared=False),
+        pytest.raises(OperationalError),
+    ):
+        payments.counter_payment_record(actor=collector, bill=bill, amount=Decimal("10"))
+    with held_elsewhere(service="billing", schema=schema, ward_id=ward_id, shared=False):
+        payment = payments.counter_payment_record(actor=collector, bill=bill, amount=Decimal("10"))
+    assert payment.water_bill_id == bill.pk
