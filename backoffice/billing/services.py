@@ -19,6 +19,7 @@ from backoffice.registry.choices import HoldingStatus
 from backoffice.registry.locks import ward_lock
 from backoffice.registry.models import Holding
 from tenants.audit.services import audit_event_record
+from tenants.bulk_sql import PlannerStatistics, fetch_without_jit
 from tenants.permissions import user_has_role
 
 APPROVER_ROLES = ("revenue_chief",)
@@ -259,16 +260,16 @@ def bill_run_issue(*, run_id: int) -> BillRun:
     )
     hold = getattr(settings, "IMIS_BILLING_ISSUE_HOLD_SECONDS", 0)
     inserted_total = 0
+    # The issue SQL finds a holding's earlier bills, and whether it is billed
+    # in this run already, through billing_bill's indexes (tenants.bulk_sql).
     # A rerun starts from the statistics of a run that has bills already.
-    known, grown = (_bills_analyze() if run.bill_count else _bills_known_to_planner()), 0
-    analysed_run = bool(run.bill_count)
+    statistics = PlannerStatistics("billing_bill", analyse_now=bool(run.bill_count))
     for index, ward_id in enumerate(ward_ids):
-        if grown and (not analysed_run or grown > max(known, 0) + STATS_SLACK_ROWS):
-            known, grown, analysed_run = _bills_analyze(), 0, True
+        statistics.before_batch()
         with transaction.atomic():
             run, period, inserted = _issue_ward(run_id, ward_id)
             inserted_total += inserted
-            grown += inserted
+            statistics.wrote(inserted)
             if hold and index == 1:  # tests only: a worker is killed in here
                 time.sleep(hold)
     with transaction.atomic():
@@ -286,30 +287,6 @@ def bill_run_issue(*, run_id: int) -> BillRun:
                 data={"inserted": inserted_total, "bills": run.bill_count},
             )
     return run
-
-
-# The issue SQL finds a holding's earlier bills, and whether it is billed in
-# this run already, through billing_bill's indexes only if the planner's
-# statistics know the table's size and that this run has bills.  Stale ones
-# (a new run is not in them; a first run grows the table far past them; the
-# generator writes in one transaction) make it scan the table, or the run's
-# bills, once per holding: minutes instead of seconds at 150,000 holdings.  So
-# a run analyses billing_bill after its first ward with bills, and again
-# whenever the table outgrew what the planner knows (a few times in a first
-# run); a rerun analyses it first.
-STATS_SLACK_ROWS = 1000
-
-
-def _bills_known_to_planner() -> float:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'billing_bill'::regclass")
-        return cursor.fetchone()[0]
-
-
-def _bills_analyze() -> float:
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE billing_bill")
-    return _bills_known_to_planner()
 
 
 def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]:
@@ -332,11 +309,9 @@ def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]
         # Without JIT for this statement (as water's runs): at Khulna scale a
         # ward's cost estimate (per-holding lookups of earlier bills and their
         # payments) passes the JIT thresholds, and compiling its expressions
-        # costs more than the statement saves.  Set back after it (the
-        # generator runs everything in one transaction).
-        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
-        jit = cursor.fetchone()[0]
-        cursor.execute(
+        # costs more than the statement saves (tenants.bulk_sql).
+        ((inserted,),) = fetch_without_jit(
+            cursor,
             ISSUE_SQL,
             {
                 "earlier": earlier,
@@ -352,8 +327,6 @@ def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]
                 "tz": timezone.get_current_timezone_name(),
             },
         )
-        inserted = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
     if inserted:
         period.last_number += inserted
         period.save(update_fields=["last_number"])
@@ -398,17 +371,20 @@ def _next_number(period_id: int) -> str:
     return f"{period.year}-Q{period.quarter}-{period.last_number:06d}"
 
 
-def _refuse_with_receipts(bill: Bill, doing: str) -> None:
-    """A bill with valid receipts is not cancelled or corrected: the receipts
-    would stay on the cancelled bill and the new document would ask for the
-    money again.  Its receipts are cancelled first (revenue chief), then the
-    bill, and the money is received again against the new document.
-    payments_payment is the payments app's table, read by name (payments
-    depends on billing; see ISSUE_SQL)."""
+def valid_receipts_refuse(*, column: str, document_id: int, doing: str) -> None:
+    """A bill (``column`` "bill_id") or water bill ("water_bill_id") with
+    valid receipts is not cancelled or corrected: the receipts would stay on
+    the cancelled bill and the new document would ask for the money again.
+    Its receipts are cancelled first (revenue chief), then the bill, and the
+    money is received again against the new document.  payments_payment is
+    the payments app's table, read by name (payments depends on billing and
+    water; see ISSUE_SQL)."""
+    if column not in ("bill_id", "water_bill_id"):
+        raise ValueError(column)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM payments_payment WHERE bill_id = %s AND status = 'valid'",
-            [bill.pk],
+            f"SELECT count(*) FROM payments_payment WHERE {column} = %s AND status = 'valid'",  # noqa: S608 - a column of ours
+            [document_id],
         )
         (receipts,) = cursor.fetchone()
     if receipts:
@@ -431,7 +407,7 @@ def bill_cancel(*, actor, bill: Bill, reason: str) -> Bill:
     bill = Bill.objects.select_for_update().select_related("run__period").get(pk=bill.pk)
     if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
         raise ValidationError(_("Only an issued bill can be cancelled."))
-    _refuse_with_receipts(bill, _("cancelled"))
+    valid_receipts_refuse(column="bill_id", document_id=bill.pk, doing=_("cancelled"))
     number = _next_number(bill.run.period_id)
     Bill.objects.filter(pk=bill.pk).update(status=Bill.Status.CANCELLED)
     negate = [{"code": x["code"], "amount": str(-Decimal(x["amount"]))} for x in bill.lines]
@@ -469,7 +445,7 @@ def bill_correct(*, actor, bill: Bill, reason: str, annual_value: Decimal | None
     bill = Bill.objects.select_for_update().select_related("run__period", "holding").get(pk=bill.pk)
     if bill.status != Bill.Status.ISSUED or bill.kind == Bill.Kind.CANCELLATION:
         raise ValidationError(_("Only an issued bill can be corrected."))
-    _refuse_with_receipts(bill, _("corrected"))
+    valid_receipts_refuse(column="bill_id", document_id=bill.pk, doing=_("corrected"))
     rate = TaxRate.objects.filter(holding_type=bill.holding.holding_type).first()
     if rate is None:
         raise ValidationError(_("This holding type has no tax rate."))

@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.billing.services import valid_receipts_refuse
 from backoffice.registry.locks import ward_lock
 from backoffice.water.models import (
     Connection,
@@ -27,6 +28,7 @@ from backoffice.water.models import (
 from backoffice.water.services import OFFICE, tariff_of
 from backoffice.water.tariffs import M3, money
 from tenants.audit.services import audit_event_record
+from tenants.bulk_sql import PlannerStatistics, fetch_without_jit
 from tenants.permissions import user_has_role
 
 APPROVER_ROLES = ("revenue_chief",)
@@ -99,11 +101,9 @@ def water_run_prepare(*, actor, period: WaterBillingPeriod) -> WaterBillRun:
     # The figures by ward in one statement (the issue's arithmetic, which is
     # tariffs.monthly_charges'), instead of a calculation per connection here.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
-        jit = cursor.fetchone()[0]
-        cursor.execute(PREPARE_SQL, {"period": period.pk, "ends_on": period.ends_on})
-        wards = cursor.fetchall()
-        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+        wards = fetch_without_jit(
+            cursor, PREPARE_SQL, {"period": period.pk, "ends_on": period.ends_on}
+        )
     by_ward = {
         str(ward): {"count": n, "total": money(amount), "m3": Decimal(m3).quantize(M3)}
         for ward, n, amount, m3 in wards
@@ -376,16 +376,16 @@ def water_run_issue(*, run_id: int) -> WaterBillRun:
     hold = getattr(settings, "IMIS_BILLING_ISSUE_HOLD_SECONDS", 0)
     inserted_total = 0
     # A rerun starts from statistics that know the run's bills.
+    # The issue finds whether a connection is billed in this run already, and
+    # its previous bill, through water_waterbill's indexes (tenants.bulk_sql).
     rerun = WaterBill.objects.filter(run_id=run_id).exists()
-    known, grown = (_bills_analyze() if rerun else _bills_known_to_planner()), 0
-    analysed_run = rerun
+    statistics = PlannerStatistics("water_waterbill", analyse_now=rerun)
     for index, ward_id in enumerate(ward_ids):
-        if grown and (not analysed_run or grown > max(known, 0) + STATS_SLACK_ROWS):
-            known, grown, analysed_run = _bills_analyze(), 0, True
+        statistics.before_batch()
         with transaction.atomic():
             inserted = _issue_ward(run_id, ward_id)
             inserted_total += inserted
-            grown += inserted
+            statistics.wrote(inserted)
             if hold and index == 1:  # tests only: a worker is killed in here
                 time.sleep(hold)
     with transaction.atomic():
@@ -405,30 +405,6 @@ def water_run_issue(*, run_id: int) -> WaterBillRun:
     return run
 
 
-# As for holding tax (billing.services.STATS_SLACK_ROWS): the issue looks up
-# whether a connection is billed in this run already, and its previous
-# bill, through water_waterbill's indexes only while the planner's
-# statistics know the table's size and that this run has bills.  Stale ones
-# (a new run is not in them; a first run grows the table far past them; the
-# generator writes in one transaction that autovacuum cannot see) can make
-# it scan the table once per connection.  So a run analyses water_waterbill
-# after its first ward with bills and whenever the table outgrew what the
-# planner knows; a rerun analyses it first.
-STATS_SLACK_ROWS = 1000
-
-
-def _bills_known_to_planner() -> float:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'water_waterbill'::regclass")
-        return cursor.fetchone()[0]
-
-
-def _bills_analyze() -> float:
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE water_waterbill")
-    return _bills_known_to_planner()
-
-
 def _issue_ward(run_id: int, ward_id: int) -> int:
     """One ward's missing bills, numbered after the period's last number."""
     # The ward's lock first (payments in flight in the ward commit before the
@@ -441,13 +417,8 @@ def _issue_ward(run_id: int, ward_id: int) -> int:
         # Without JIT for this statement: its cost estimate (per-connection
         # lookups) passes the JIT thresholds once the year's bills are in,
         # and compiling its ~160 expressions took ~3 s a ward for a statement
-        # that runs in ~0.1 s (Khulna scale).  Set back after it (the
-        # generator runs everything in one transaction).
-        cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
-        jit = cursor.fetchone()[0]
-        cursor.execute(ISSUE_SQL, _issue_params(run, period, ward_id))
-        inserted = cursor.fetchone()[0]
-        cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+        # that runs in ~0.1 s (Khulna scale; tenants.bulk_sql).
+        ((inserted,),) = fetch_without_jit(cursor, ISSUE_SQL, _issue_params(run, period, ward_id))
     if inserted:
         period.last_number += inserted
         period.save(update_fields=["last_number"])
@@ -515,22 +486,8 @@ def water_bill_cancel(*, actor, bill: WaterBill, reason: str) -> WaterBill:
     bill = WaterBill.objects.select_for_update().select_related("run").get(pk=bill.pk)
     if bill.status != WaterBill.Status.ISSUED or bill.kind == WaterBill.Kind.CANCELLATION:
         raise ValidationError(_("Only an issued bill can be cancelled."))
-    # As for holding tax (billing.services._refuse_with_receipts): receipts
-    # would stay on a cancelled bill; payments' table is read by name.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM payments_payment WHERE water_bill_id = %s AND status = 'valid'",
-            [bill.pk],
-        )
-        (receipts,) = cursor.fetchone()
-    if receipts:
-        raise ValidationError(
-            _(
-                "This bill has %(count)s valid receipt(s); cancel them before the bill is "
-                "%(doing)s, then take the payment against the new document."
-            )
-            % {"count": receipts, "doing": _("cancelled")}
-        )
+    # As for holding tax: receipts would stay on a cancelled bill.
+    valid_receipts_refuse(column="water_bill_id", document_id=bill.pk, doing=_("cancelled"))
     period = WaterBillingPeriod.objects.select_for_update().get(pk=bill.run.period_id)
     period.last_number += 1
     period.save(update_fields=["last_number"])

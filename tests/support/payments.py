@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 from django.conf import settings
@@ -23,6 +24,18 @@ class PaymentSimulator:
         data = None if payload is None else json.dumps(payload).encode()
         request = urllib.request.Request(  # noqa: S310 - the simulator's own http URL
             self.url + path, data=data, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own
+            return json.loads(response.read())
+
+    def choose(self, redirect_url: str, outcome: str = "success") -> dict:
+        """The customer's choice on the hosted page that ``redirect_url``
+        (a transaction's redirect) opens; where the gateway sends them."""
+        key = redirect_url.rstrip("/").rsplit("/", 1)[-1]
+        request = urllib.request.Request(  # noqa: S310 - the simulator's own http URL
+            f"{self.url}/pay/{key}",
+            data=urllib.parse.urlencode({"outcome": outcome}).encode(),
+            headers={"Accept": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own
             return json.loads(response.read())
@@ -96,3 +109,16 @@ def payment_simulator_start() -> PaymentSimulator:
     for key, value in values.items():
         setattr(settings, key, value)
     return simulator
+
+
+def sslcommerz_callbacks(host: str):
+    """The portal's SSLCommerz callback URLs on a municipality's host."""
+    from backoffice.payments.adapters.base import CallbackUrls
+
+    base = f"http://{host}/payments"
+    return CallbackUrls(
+        success=f"{base}/return/sslcommerz/success/",
+        fail=f"{base}/return/sslcommerz/fail/",
+        cancel=f"{base}/return/sslcommerz/cancel/",
+        ipn=f"{base}/ipn/sslcommerz/",
+    )

@@ -6,8 +6,6 @@ it back, refused once connected; the other municipality sees none of it;
 the citizen finds the fee by its reference (Bangla digits too) and sees no
 personal data."""
 
-import urllib.parse
-import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -17,7 +15,6 @@ from django_tenants.utils import schema_context
 
 from backoffice.billing.pdf import signing
 from backoffice.payments import services
-from backoffice.payments.adapters.base import CallbackUrls
 from backoffice.payments.documents import document_by_number, document_outstanding
 from backoffice.payments.models import Payment, PaymentTransaction
 from backoffice.water import applications as apps
@@ -27,6 +24,7 @@ from tests.backoffice.billing.pdf_support import pdf_text
 from tests.backoffice.registry.factories import building_make, holding_make
 from tests.backoffice.water.factories import tariffs_make, wards_make
 from tests.conftest import login, staff_user
+from tests.support.payments import sslcommerz_callbacks
 from tests.support.role_matrix import ALL_STAFF, ANONYMOUS, MatrixRow, assert_role_matrix
 from tests.support.tenancy import host_of
 
@@ -151,25 +149,12 @@ def test_receipt_cancellation_reverts_and_is_refused_once_connected(office):
 def test_online_fee_through_the_simulator_credits_once(office, payment_simulator):
     payment_simulator.reset()
     payment_simulator.set(ipn="none")  # settled by asking the gateway, as reconciliation does
-    base = f"http://{host_of(office['tenant'].code)}/payments"
-    urls = CallbackUrls(
-        success=f"{base}/return/sslcommerz/success/",
-        fail=f"{base}/return/sslcommerz/fail/",
-        cancel=f"{base}/return/sslcommerz/cancel/",
-        ipn=f"{base}/ipn/sslcommerz/",
-    )
+    urls = sslcommerz_callbacks(host_of(office["tenant"].code))
     app = application(office)
     tran = services.transaction_initiate(bill=app, gateway="sslcommerz", urls_for=lambda _t: urls)
     assert tran.state == PaymentTransaction.State.PENDING
     assert tran.application_id == app.pk and tran.amount == app.fee
-    key = tran.redirect_url.rstrip("/").rsplit("/", 1)[-1]
-    request = urllib.request.Request(  # noqa: S310 - the simulator
-        f"{payment_simulator.url}/pay/{key}",
-        data=urllib.parse.urlencode({"outcome": "success"}).encode(),
-        headers={"Accept": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60):  # noqa: S310 - the simulator
-        pass
+    payment_simulator.choose(tran.redirect_url)
     outcomes = [services.transaction_reconcile(tran_id=tran.tran_id).outcome for _ in range(3)]
     outcomes.append(services.transaction_settle(tran_id=tran.tran_id, source="ipn").outcome)
     assert outcomes == ["paid", "already_paid", "already_paid", "already_paid"]
@@ -295,14 +280,7 @@ def test_the_citizen_pays_the_fee_online_and_downloads_the_receipt(
     )
     assert started.status_code == 302 and started["Location"].startswith(payment_simulator.url)
     tran = PaymentTransaction.objects.get(application=app)
-    key = started["Location"].rstrip("/").rsplit("/", 1)[-1]
-    request = urllib.request.Request(  # noqa: S310 - the simulator
-        f"{payment_simulator.url}/pay/{key}",
-        data=urllib.parse.urlencode({"outcome": "success"}).encode(),
-        headers={"Accept": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60):  # noqa: S310 - the simulator
-        pass
+    payment_simulator.choose(started["Location"])
     assert services.transaction_reconcile(tran_id=tran.tran_id).outcome == "paid"
     status = client.get(f"/payments/status/{tran.tran_id}/", HTTP_HOST=host, follow=True)
     text = status.content.decode()

@@ -9,8 +9,6 @@ bill already carried the older amount), never negative.  Real runs, real
 counter payments and an online payment through the gateway simulator."""
 
 import datetime
-import urllib.parse
-import urllib.request
 from decimal import Decimal
 
 import pytest
@@ -18,12 +16,12 @@ from django_tenants.utils import schema_context
 
 from backoffice.payments import selectors
 from backoffice.payments import services as payments
-from backoffice.payments.adapters.base import CallbackUrls
 from backoffice.payments.models import Payment
 from backoffice.water import runs
 from backoffice.water.models import WaterBill
 from tests.backoffice.water.factories import period_make, water_sample
 from tests.conftest import staff_user
+from tests.support.payments import sslcommerz_callbacks
 
 pytestmark = pytest.mark.django_db
 
@@ -52,26 +50,13 @@ def issued(water, month):
 
 def online_started(simulator, bill):
     """An online payment of ``bill`` opened at the gateway (not yet paid)."""
-    base = "http://khulna.localhost/payments"
-    urls = CallbackUrls(
-        success=f"{base}/return/sslcommerz/success/",
-        fail=f"{base}/return/sslcommerz/fail/",
-        cancel=f"{base}/return/sslcommerz/cancel/",
-        ipn=f"{base}/ipn/sslcommerz/",
-    )
+    urls = sslcommerz_callbacks("khulna.localhost")
     return payments.transaction_initiate(bill=bill, gateway="sslcommerz", urls_for=lambda _t: urls)
 
 
 def online_paid(simulator, tran):
     """The payer completes it at the gateway; reconciliation records it."""
-    key = tran.redirect_url.rstrip("/").rsplit("/", 1)[-1]
-    request = urllib.request.Request(  # noqa: S310 - the simulator
-        f"{simulator.url}/pay/{key}",
-        data=urllib.parse.urlencode({"outcome": "success"}).encode(),
-        headers={"Accept": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60):  # noqa: S310 - the simulator
-        pass
+    simulator.choose(tran.redirect_url)
     return payments.transaction_reconcile(tran_id=tran.tran_id)
 
 
