@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from psycopg import sql
 
 from backoffice.registry.importing.schema import Column, KindSpec
+from backoffice.registry.importing.ward_grid import cell_join_sql, point_ward_sql
 
 BANGLA = "০১২৩৪৫৬৭৮৯"
 ASCII = "0123456789"
@@ -130,14 +131,24 @@ def _reasons(column: Column, raw: sql.Composable, value: sql.Composable) -> list
     return reasons
 
 
-def _layer(columns: sql.Composable, below: sql.Composable, number: int) -> sql.Composable:
+def _layer(
+    columns: sql.Composable,
+    below: sql.Composable,
+    number: int,
+    join: sql.Composable | None = None,
+) -> sql.Composable:
     """``SELECT l.*, <columns> FROM (<below>) l``, kept a layer of its own:
     a volatile call in a subquery's list stops PostgreSQL merging it into
     the query above (which would copy each expression into every place
     that uses it, so ST_IsValid would run several times a row).  Unlike
     ``OFFSET 0`` it leaves the layers free to run in parallel workers."""
-    return sql.SQL("SELECT l.*, {columns}, clock_timestamp() AS {barrier} FROM ({below}) l").format(
-        columns=columns, barrier=sql.Identifier(f"_layer{number}"), below=below
+    return sql.SQL(
+        "SELECT l.*, {columns}, clock_timestamp() AS {barrier} FROM ({below}) l {join}"
+    ).format(
+        columns=columns,
+        barrier=sql.Identifier(f"_layer{number}"),
+        below=below,
+        join=join or sql.SQL(""),
     )
 
 
@@ -168,11 +179,13 @@ def check_table_sql(
     srid: int,
     bin_prefix: str = "",
     bin_digits: int = 7,
+    ward_grid: tuple[str, float] | None = None,
 ) -> sql.Composed:
     """The statement that builds the checked table from the staging table.
 
     Geometry work is done in nested subqueries (:func:`_layer`), so every
-    function runs once per row."""
+    function runs once per row.  ``ward_grid`` is (table, cell size) of the
+    wards' grid (ward_grid.py), for buildings."""
     ident = sql.Identifier
     raws, values, reasons, keep = [], [], [], [sql.SQL("b.row_no")]
     for column in spec.columns:
@@ -282,16 +295,31 @@ def check_table_sql(
             layer,
             6,
         )
-        joins.append(
+        # The ward: from the grid (a hash join, in the parallel workers) when
+        # the point's cell lies inside one ward, else looked up (the leader).
+        grid_ward = sql.SQL("NULL::bigint")
+        if ward_grid:
+            grid_table, cell_size = ward_grid
+            layer = _layer(
+                sql.SQL("grid.ward_id AS grid_ward"),
+                layer,
+                7,
+                cell_join_sql(
+                    schema=schema, table=grid_table, size=cell_size, point=sql.SQL("l.pos")
+                ),
+            )
+            grid_ward = sql.SQL("l.grid_ward")
+        layer = _layer(
             sql.SQL(
-                "LEFT JOIN LATERAL (SELECT min(w.id) AS id FROM {wards} w"
-                " WHERE ST_Intersects(w.boundary, b.pos)) ward ON b.pos IS NOT NULL"
-            ).format(wards=ident(schema, "registry_ward"))
+                "COALESCE({grid}, CASE WHEN l.pos IS NOT NULL THEN {lookup} END) AS ward_found"
+            ).format(grid=grid_ward, lookup=point_ward_sql(schema=schema, point=sql.SQL("l.pos"))),
+            layer,
+            8,
         )
         _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons)
-        extra_select.append(sql.SQL("ward.id AS ward_id"))
+        extra_select.append(sql.SQL("b.ward_found AS ward_id"))
         extra_reasons.append(
-            sql.SQL("CASE WHEN {g} AND ward.id IS NULL THEN 'location:outside' END").format(
+            sql.SQL("CASE WHEN {g} AND b.ward_found IS NULL THEN 'location:outside' END").format(
                 g=good_geom
             )
         )

@@ -60,6 +60,7 @@ from backoffice.registry.importing.staging import staging_tables_drop as _drop_t
 from backoffice.registry.importing.staging import (
     staging_tables_sweep,
 )
+from backoffice.registry.importing.ward_grid import ward_grid_build
 from backoffice.registry.layers import layers_changed_by_import
 from backoffice.registry.services import registry_config_get
 from tenants.audit.services import audit_event_record
@@ -294,7 +295,7 @@ def _holding_codes_stage(stage: str, staged: dict[str, str]) -> None:
 def _run(job: ImportJob, workdir: Path) -> None:
     spec = KINDS[job.kind]
     schema = connection.schema_name
-    stage, checked = _tables(job.pk)
+    stage, checked, grid = _tables(job.pk)
     suffix = Path(job.source.name).suffix.lower()
 
     _progress(job, 5, _("Unpacking the file"))
@@ -324,6 +325,9 @@ def _run(job: ImportJob, workdir: Path) -> None:
             _execute(checks.WKT_FUNCTION)
         if spec.kind == "holdings":
             _holding_codes_stage(stage, staged)
+        cell_size = ward_grid_build(schema=schema, table=grid) if spec.kind == "buildings" else None
+        # The grid's join is a hash join (a merge join would sort every row).
+        _execute("SET enable_mergejoin = off")
         _execute(
             checks.check_table_sql(
                 spec,
@@ -334,13 +338,15 @@ def _run(job: ImportJob, workdir: Path) -> None:
                 srid=srid,
                 bin_prefix=config.bin_prefix,
                 bin_digits=config.bin_digits,
+                ward_grid=(grid, cell_size) if cell_size else None,
             )
         )
     finally:
+        _execute("RESET enable_mergejoin")
         _execute("RESET client_min_messages")
         _execute("RESET jit")
         _execute("RESET work_mem")
-    _drop_tables([stage])
+    _drop_tables([stage, grid])
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(

@@ -13,11 +13,13 @@ from backoffice.registry.importing.models import ImportJob
 
 STAGE_PREFIX = "registry_import_stage_"
 CHECK_PREFIX = "registry_import_check_"
+GRID_PREFIX = "registry_import_grid_"
 STALE_AFTER_SECONDS = 60 * 60
 
 
-def staging_table_names(job_id: int) -> tuple[str, str]:
-    return f"{STAGE_PREFIX}{job_id}", f"{CHECK_PREFIX}{job_id}"
+def staging_table_names(job_id: int) -> tuple[str, str, str]:
+    """The job's staging, checked and ward-grid tables."""
+    return f"{STAGE_PREFIX}{job_id}", f"{CHECK_PREFIX}{job_id}", f"{GRID_PREFIX}{job_id}"
 
 
 def staging_tables_drop(names: list[str]) -> None:
@@ -43,8 +45,8 @@ def staging_tables_sweep(*, keep: int | None = None) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s"
-            " AND (tablename LIKE %s OR tablename LIKE %s)",
-            [connection.schema_name, STAGE_PREFIX + "%", CHECK_PREFIX + "%"],
+            " AND (tablename LIKE %s OR tablename LIKE %s OR tablename LIKE %s)",
+            [connection.schema_name, STAGE_PREFIX + "%", CHECK_PREFIX + "%", GRID_PREFIX + "%"],
         )
         found = [row[0] for row in cursor.fetchall()]
     running = set(

@@ -28,7 +28,7 @@ def staging_tables_drop() -> None:
     ) as conn:
         rows = conn.execute(
             "SELECT schemaname, tablename FROM pg_tables"
-            " WHERE tablename ~ '^registry_import_(stage|check)_[0-9]+$'"
+            " WHERE tablename ~ '^registry_import_(stage|check|grid)_[0-9]+$'"
         ).fetchall()
         for schema, table in rows:
             conn.execute(f'DROP TABLE IF EXISTS "{schema}"."{table}"')
