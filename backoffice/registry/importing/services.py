@@ -53,6 +53,9 @@ from backoffice.registry.importing.models import ImportJob
 from backoffice.registry.importing.schema import IMPORT_ROLES, KINDS
 from backoffice.registry.importing.staging import bulk_foreign_keys_drop as _bulk_foreign_keys_drop
 from backoffice.registry.importing.staging import bulk_indexes_drop as _bulk_indexes_drop
+from backoffice.registry.importing.staging import (
+    bulk_unique_constraints_drop as _bulk_unique_constraints_drop,
+)
 from backoffice.registry.importing.staging import execute as _execute
 from backoffice.registry.importing.staging import staged_columns as _staged_columns
 from backoffice.registry.importing.staging import staging_table_names as _tables
@@ -399,7 +402,11 @@ def _run(job: ImportJob, workdir: Path) -> None:
                 )
             )
         rebuild = _bulk_indexes_drop(spec, schema, valid)
-        foreign_keys = _bulk_foreign_keys_drop(spec, schema) if rebuild else []
+        constraints = (
+            _bulk_unique_constraints_drop(spec, schema) + _bulk_foreign_keys_drop(spec, schema)
+            if rebuild
+            else []
+        )
         imported = _execute(
             writers.insert_sql(
                 spec,
@@ -431,7 +438,7 @@ def _run(job: ImportJob, workdir: Path) -> None:
             for _name, definition in rebuild:
                 _execute(definition)
             _execute("SET CONSTRAINTS ALL DEFERRED")
-        for name, definition in foreign_keys:  # each validated by one join
+        for name, definition in constraints:  # each a sorted build or one join
             _execute(
                 sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
                     sql.Identifier(schema, spec.table), sql.Identifier(name), sql.SQL(definition)

@@ -287,6 +287,13 @@ def test_a_bulk_load_builds_the_indexes_and_foreign_keys_again(registry_a, tmp_p
         return dropped
 
     monkeypatch.setattr(services, "_bulk_foreign_keys_drop", spy)
+    unique = []
+    original_unique = services._bulk_unique_constraints_drop
+    monkeypatch.setattr(
+        services,
+        "_bulk_unique_constraints_drop",
+        lambda spec, schema: unique.extend(original_unique(spec, schema)) or unique,
+    )
     before = _building_table_definition()
     rows = [building_row(1, i) for i in range(3)] + [building_row(2, 0)]
     job = _run(registry_a, dataset_write(tmp_path, rows, "gpkg"))
@@ -294,6 +301,9 @@ def test_a_bulk_load_builds_the_indexes_and_foreign_keys_again(registry_a, tmp_p
     assert {name for name, _d in dropped} >= {
         name for name, d in before if d.startswith("FOREIGN KEY (ward_id)")
     }
+    # The BIN's unique constraint went too (no foreign key refers to it),
+    # and came back with the rest.
+    assert [d for _n, d in unique] == ["UNIQUE (bin)"]
     assert _building_table_definition() == before
     assert [b.ward.number for b in Building.objects.order_by("bin")] == [1, 1, 1, 2]
     assert ChangeRecord.objects.filter(model="building", action="import").count() == 1
