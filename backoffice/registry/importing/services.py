@@ -332,6 +332,11 @@ def _run(job: ImportJob, workdir: Path) -> None:
         # The grid's join is a hash join (a merge join would sort every row).
         _execute("SET enable_mergejoin = off")
         _execute(
+            sql.SQL("SET max_parallel_workers_per_gather = {}").format(
+                sql.Literal(max(0, int(settings.IMIS_IMPORT_PARALLEL_WORKERS)))
+            )
+        )
+        _execute(
             checks.check_table_sql(
                 spec,
                 schema=schema,
@@ -346,6 +351,7 @@ def _run(job: ImportJob, workdir: Path) -> None:
         )
     finally:
         _execute("RESET enable_mergejoin")
+        _execute("RESET max_parallel_workers_per_gather")
         _execute("RESET client_min_messages")
         _execute("RESET jit")
         _execute("RESET work_mem")
