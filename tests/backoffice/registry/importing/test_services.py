@@ -359,3 +359,26 @@ def test_an_import_retires_the_map_tiles_of_the_layers_it_changed(registry_a, tm
     assert job.status == ImportJob.Status.DONE, job.error
     with schema_context(registry_a.schema_name):
         assert layer_version("buildings") > before
+
+
+@pytest.mark.parametrize("fmt", ["gpkg", "csv"])
+def test_choices_and_yes_no_in_any_case_get_the_same_values(registry_a, tmp_path, fmt):
+    """A cell written as the choice is (the common case, read without
+    lower()) and one in capitals or with spaces give the same value."""
+    rows = [
+        building_row(1, 0, structure="pucca", use="residential", low_income=1),
+        building_row(1, 1, structure="Pucca", use=" COMMERCIAL ", low_income="Yes"),
+        building_row(1, 2, structure="TIN_SHED", use="Mixed", low_income="no"),
+        building_row(1, 3, structure="kutcha", use="education", low_income=0),
+    ]
+    job = _run(registry_a, dataset_write(tmp_path, rows, fmt))
+    assert job.status == ImportJob.Status.DONE, job.error
+    got = list(
+        Building.objects.order_by("bin").values_list("structure_type", "use", "low_income")
+    )
+    assert got == [
+        ("pucca", "residential", True),
+        ("pucca", "commercial", True),
+        ("tin_shed", "mixed", False),
+        ("kutcha", "education", False),
+    ]
