@@ -373,9 +373,7 @@ def test_choices_and_yes_no_in_any_case_get_the_same_values(registry_a, tmp_path
     ]
     job = _run(registry_a, dataset_write(tmp_path, rows, fmt))
     assert job.status == ImportJob.Status.DONE, job.error
-    got = list(
-        Building.objects.order_by("bin").values_list("structure_type", "use", "low_income")
-    )
+    got = list(Building.objects.order_by("bin").values_list("structure_type", "use", "low_income"))
     assert got == [
         ("pucca", "residential", True),
         ("pucca", "commercial", True),
