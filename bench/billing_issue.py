@@ -205,23 +205,14 @@ def _bare(period, *, scratch_year: int) -> float:
 
 
 def _params(period, run_id: int, prefix: str) -> dict:
-    from django.db.models import Q
     from django.utils import timezone
 
-    from backoffice.billing.models import BillRun
+    from backoffice.billing.run_selectors import earlier_run_ids
 
-    earlier = list(
-        BillRun.objects.filter(
-            Q(period__year__lt=period.year)
-            | Q(period__year=period.year, period__quarter__lt=period.quarter)
-        )
-        .order_by("-period__year", "-period__quarter")
-        .values_list("pk", flat=True)
-    )
     return {
         "run": run_id,
         "prefix": prefix,
-        "earlier": earlier,
+        "earlier": earlier_run_ids(period),
         "starts_on": period.starts_on,
         "ends_on": period.ends_on,
         "due_on": period.due_on,

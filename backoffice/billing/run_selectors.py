@@ -1,7 +1,7 @@
 """Reads for the staff bill-run screens (selectors.py holds the reads the
 API and the verification page share)."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from backoffice.billing.models import Bill, BillingPeriod, BillRun
 from tenants.audit.models import AuditEvent
@@ -20,6 +20,20 @@ def period_latest() -> BillingPeriod | None:
 
 def period_get(pk: int) -> BillingPeriod:
     return BillingPeriod.objects.select_related("run").get(pk=pk)
+
+
+def earlier_run_ids(period: BillingPeriod) -> list[int]:
+    """The runs of the periods before ``period``, latest first (the issue
+    SQL's ``earlier``: a holding's previous bill is its bill in the first
+    of them that has one)."""
+    return list(
+        BillRun.objects.filter(
+            Q(period__year__lt=period.year)
+            | Q(period__year=period.year, period__quarter__lt=period.quarter)
+        )
+        .order_by("-period__year", "-period__quarter")
+        .values_list("pk", flat=True)
+    )
 
 
 def run_get(pk: int) -> BillRun:

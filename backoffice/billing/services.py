@@ -8,13 +8,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.billing.calculation import Rates, quarterly_charges
 from backoffice.billing.exemptions import exemption_covers
 from backoffice.billing.models import Bill, BillingPeriod, BillRun, TaxRate
+from backoffice.billing.run_selectors import earlier_run_ids
 from backoffice.registry.choices import HoldingStatus
 from backoffice.registry.locks import ward_lock
 from backoffice.registry.models import Holding
@@ -297,14 +297,7 @@ def _issue_ward(run_id: int, ward_id: int) -> tuple[BillRun, BillingPeriod, int]
     ward_lock(service="billing", ward_id=ward_id)
     run = BillRun.objects.select_for_update().select_related("period").get(pk=run_id)
     period = BillingPeriod.objects.select_for_update().get(pk=run.period_id)
-    earlier = list(
-        BillRun.objects.filter(
-            Q(period__year__lt=period.year)
-            | Q(period__year=period.year, period__quarter__lt=period.quarter)
-        )
-        .order_by("-period__year", "-period__quarter")
-        .values_list("pk", flat=True)
-    )
+    earlier = earlier_run_ids(period)
     with connection.cursor() as cursor:
         # Without JIT for this statement (as water's runs): at Khulna scale a
         # ward's cost estimate (per-holding lookups of earlier bills and their

@@ -7,15 +7,13 @@ over the defaults in ``workflow.SLA_HOURS``.  Deadlines are instants
 """
 
 import datetime
-import zoneinfo
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.fsm import workflow
+from tenants.clock import municipality_zone
 
 # The last quarter of the allowed time is "due soon".
 DUE_SOON_FRACTION = 0.25
@@ -30,38 +28,23 @@ BANDS: dict[str, object] = {
 }
 
 
-def municipality_timezone() -> datetime.tzinfo:
-    """The time zone of the municipality the connection serves (the tenant
-    a request or task set; under ``schema_context`` looked up by schema)."""
-    tenant = connection.tenant
-    name = getattr(tenant, "timezone", None)
-    if name is None:
-        from tenants.models import Municipality
-
-        name = (
-            Municipality.objects.filter(schema_name=connection.schema_name)
-            .values_list("timezone", flat=True)
-            .first()
-        )
-    try:
-        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+# The municipality's time zone (tenants.clock), by the name FSM code uses.
+municipality_timezone = municipality_zone
 
 
 def municipality_today(now: datetime.datetime | None = None) -> datetime.date:
     """The municipality's calendar date at ``now``."""
-    return timezone.localtime(now or timezone.now(), municipality_timezone()).date()
+    return timezone.localtime(now or timezone.now(), municipality_zone()).date()
 
 
 def municipality_localtime(value: datetime.datetime | None = None) -> datetime.datetime:
     """An instant on the municipality's wall clock (for display and reports)."""
-    return timezone.localtime(value or timezone.now(), municipality_timezone())
+    return timezone.localtime(value or timezone.now(), municipality_zone())
 
 
 def municipality_day_start(day: datetime.date) -> datetime.datetime:
     """Midnight starting ``day`` in the municipality (an aware instant)."""
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=municipality_timezone())
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=municipality_zone())
 
 
 def sla_hours(config=None) -> dict[str, int | None]:

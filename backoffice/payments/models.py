@@ -30,7 +30,38 @@ ONE_DOCUMENT = (
 )
 
 
-class _ForOneDocument:
+class _ForOneDocument(models.Model):
+    """The document paid: exactly one of the three (ONE_DOCUMENT, a check
+    constraint each model names)."""
+
+    bill = models.ForeignKey(
+        Bill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bill"),
+    )
+    water_bill = models.ForeignKey(
+        WaterBill,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("water bill"),
+    )
+    application = models.ForeignKey(
+        ConnectionApplication,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("connection application"),
+    )
+
+    class Meta:
+        abstract = True
+
     @property
     def document(self):
         """The document paid: a billing.Bill, a water.WaterBill or a
@@ -73,7 +104,7 @@ class GatewayAccount(models.Model):
         return self.get_gateway_display()
 
 
-class PaymentTransaction(_ForOneDocument, models.Model):
+class PaymentTransaction(_ForOneDocument):
     class State(models.TextChoices):
         INITIATED = "initiated", _("Initiated")
         PENDING = "pending", _("Pending")
@@ -81,30 +112,6 @@ class PaymentTransaction(_ForOneDocument, models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
 
-    bill = models.ForeignKey(
-        Bill,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("bill"),
-    )
-    water_bill = models.ForeignKey(
-        WaterBill,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("water bill"),
-    )
-    application = models.ForeignKey(
-        ConnectionApplication,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("connection application"),
-    )
     gateway = models.CharField(_("gateway"), max_length=12, choices=Gateway.choices)
     tran_id = models.CharField(_("transaction id"), max_length=40, unique=True)
     gateway_tran_id = models.CharField(
@@ -149,7 +156,7 @@ class PaymentTransaction(_ForOneDocument, models.Model):
         return self.tran_id
 
 
-class Payment(_ForOneDocument, models.Model):
+class Payment(_ForOneDocument):
     class Method(models.TextChoices):
         ONLINE = "online", _("Online")
         COUNTER = "counter", _("Counter")
@@ -158,30 +165,6 @@ class Payment(_ForOneDocument, models.Model):
         VALID = "valid", _("Valid")
         CANCELLED = "cancelled", _("Cancelled")
 
-    bill = models.ForeignKey(
-        Bill,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("bill"),
-    )
-    water_bill = models.ForeignKey(
-        WaterBill,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("water bill"),
-    )
-    application = models.ForeignKey(
-        ConnectionApplication,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("connection application"),
-    )
     transaction = models.OneToOneField(
         PaymentTransaction,
         on_delete=models.PROTECT,

@@ -4,6 +4,8 @@ test database, from a fresh process so no test transaction holds a lock."""
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.processes import ROOT, server_env
 
 _DROP_SCRIPT = """
@@ -31,3 +33,16 @@ def manage(*args: str, env_extra: dict | None = None) -> subprocess.CompletedPro
 def municipality_drop(code: str) -> None:
     result = manage("shell", "-c", _DROP_SCRIPT % {"code": code})
     assert result.returncode == 0, result.stderr
+
+
+def shell_setup(setup: str, teardown: str, *, what: str) -> int:
+    """Run ``setup`` (a ``manage.py shell`` script ending by printing an id)
+    in a fresh process and return the id.  When it fails, its own half-made
+    data is torn down (not data it found there: "not empty") and the test
+    is skipped with the reason."""
+    result = manage("shell", "-c", setup)
+    if result.returncode != 0:
+        if "not empty" not in result.stderr:  # our own half-made data
+            manage("shell", "-c", teardown)
+        pytest.skip(f"jashore {what} setup failed: {result.stderr[-300:]}")
+    return int(result.stdout.strip().splitlines()[-1])

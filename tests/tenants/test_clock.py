@@ -2,9 +2,7 @@
 
 from contextlib import contextmanager
 
-import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
@@ -14,6 +12,7 @@ from django_tenants.utils import schema_context
 from tenants.celery import _municipality_clock
 from tenants.middleware import MunicipalityMiddleware
 from tenants.tasks import clock_probe_task
+from tests.support.connections import own_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +48,7 @@ def test_a_task_switches_to_its_municipality_s_clock(tenant_b):
 @contextmanager
 def _committed_timezone(schema: str, zone: str):
     """The worker has its own connection: the change must be committed."""
-    db = settings.DATABASES["default"]
-    params = {
-        "host": db["HOST"], "port": db["PORT"], "user": db["USER"], "password": db["PASSWORD"],
-        "dbname": connection.settings_dict["NAME"], "autocommit": True,
-    }  # fmt: skip
-    with psycopg.connect(**params) as other:
+    with own_connection() as other:
         (before,) = other.execute(
             "SELECT timezone FROM public.tenants_municipality WHERE schema_name = %s", [schema]
         ).fetchone()

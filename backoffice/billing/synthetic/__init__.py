@@ -14,7 +14,6 @@ and the payments draw from an md5 of the seed and the bill number.  Runs in
 the generator's one transaction (each ward's issue is a savepoint)."""
 
 import datetime
-import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from django.utils.module_loading import import_string
 from backoffice.billing.models import Bill, BillingPeriod, BillRun, TaxRate
 from backoffice.registry.synthetic import Generation
 from tenants.audit.services import audit_event_record
+from tenants.clock import municipality_zone
 
 QUARTERS = 4
 
@@ -39,17 +39,6 @@ DEFAULT_RATES = {
     "government": (_P(7), _P(7), _P(3), _P(0), _P(0), _P(0)),
 }
 EXEMPT_TYPES = ("religious",)
-
-
-def _time_zone() -> zoneinfo.ZoneInfo:
-    from tenants.models import Municipality
-
-    name = (
-        Municipality.objects.filter(schema_name=connection.schema_name)
-        .values_list("timezone", flat=True)
-        .first()
-    )
-    return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
 
 
 def rates_default() -> int:
@@ -114,7 +103,7 @@ def billing_step(gen: Generation) -> None:
     from backoffice.billing.services import bill_run_issue, bill_run_prepare
 
     _leftovers_clear(gen)
-    zone = _time_zone()
+    zone = municipality_zone()
     now = datetime.datetime.fromisoformat(gen.now)
     today = now.astimezone(zone).date()
     added = rates_default()

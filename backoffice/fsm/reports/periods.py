@@ -9,27 +9,11 @@ catches up at the next hourly run; the unique (provider, month) row makes
 every later run of the day a no-op."""
 
 import datetime
-import zoneinfo
 
-from django.conf import settings
-from django.db import connection
+from tenants.clock import municipality_zone
 
-
-def municipality_tz() -> zoneinfo.ZoneInfo:
-    """The time zone of the municipality whose schema the connection uses."""
-    from tenants.models import Municipality
-
-    name = getattr(connection.tenant, "timezone", None)
-    if not name:
-        name = (
-            Municipality.objects.filter(schema_name=connection.schema_name)
-            .values_list("timezone", flat=True)
-            .first()
-        )
-    try:
-        return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+# The municipality's time zone (tenants.clock), by the name the reports use.
+municipality_tz = municipality_zone
 
 
 def month_start(day: datetime.date) -> datetime.date:

@@ -10,9 +10,7 @@ Deterministic by seed: each part draws from its own stream of
 bulk loaded with COPY, in the generator's one transaction."""
 
 import datetime
-import zoneinfo
 
-from django.conf import settings
 from django.db import connection
 
 from backoffice.fsm.synthetic.containments import (
@@ -23,26 +21,16 @@ from backoffice.fsm.synthetic.containments import (
 from backoffice.fsm.synthetic.jobs import job_count, jobs_copy, jobs_make
 from backoffice.fsm.synthetic.operators import operators_make
 from backoffice.registry.synthetic import Generation
+from tenants.clock import municipality_zone
 
 __all__ = ["containment_count", "fsm_anchor", "fsm_step", "job_count"]
-
-
-def _time_zone() -> zoneinfo.ZoneInfo:
-    from tenants.models import Municipality
-
-    name = (
-        Municipality.objects.filter(schema_name=connection.schema_name)
-        .values_list("timezone", flat=True)
-        .first()
-    )
-    return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
 
 
 def fsm_anchor(gen: Generation) -> datetime.datetime:
     """The generation's time (to the minute, local): every FSM date and time
     is counted back from it."""
     now = datetime.datetime.fromisoformat(gen.now).replace(second=0, microsecond=0)
-    return now.astimezone(_time_zone())
+    return now.astimezone(municipality_zone())
 
 
 def fsm_step(gen: Generation) -> None:

@@ -28,8 +28,6 @@ moved past it, never back.  Rows without a BIN get the next numbers of the
 sequence, formatted as services.bin_allocate does.
 """
 
-import csv
-import io
 import logging
 import shutil
 import tempfile
@@ -40,16 +38,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from backoffice.registry.codes import holding_code_parse
 from backoffice.registry.importing import checks, ogr, safety, writers
 from backoffice.registry.importing.models import ImportJob
+from backoffice.registry.importing.report import rejected_report_write
 from backoffice.registry.importing.schema import IMPORT_ROLES, KINDS
 from backoffice.registry.importing.staging import bulk_foreign_keys_drop as _bulk_foreign_keys_drop
 from backoffice.registry.importing.staging import bulk_indexes_drop as _bulk_indexes_drop
@@ -57,12 +54,13 @@ from backoffice.registry.importing.staging import (
     bulk_unique_constraints_drop as _bulk_unique_constraints_drop,
 )
 from backoffice.registry.importing.staging import execute as _execute
+from backoffice.registry.importing.staging import (
+    holding_codes_stage,
+    staging_tables_sweep,
+)
 from backoffice.registry.importing.staging import staged_columns as _staged_columns
 from backoffice.registry.importing.staging import staging_table_names as _tables
 from backoffice.registry.importing.staging import staging_tables_drop as _drop_tables
-from backoffice.registry.importing.staging import (
-    staging_tables_sweep,
-)
 from backoffice.registry.importing.ward_grid import ward_grid_build
 from backoffice.registry.layers import layers_changed_by_import
 from backoffice.registry.services import registry_config_get
@@ -258,43 +256,6 @@ def _srid_decide(job: ImportJob, info: ogr.DatasetInfo) -> int:
     return srid
 
 
-def _holding_codes_stage(stage: str, staged: dict[str, str]) -> None:
-    """Holding codes are judged by backoffice.registry.codes itself (the
-    same verdict and message as a form gives), then joined in SQL."""
-    schema = connection.schema_name
-    code_col = sql.Identifier("code") if "code" in staged else None
-    bins_col = sql.Identifier("bins") if "bins" in staged else None
-    select = sql.SQL("SELECT src_fid, {}, {} FROM {}").format(
-        sql.SQL("s.{}::text").format(code_col) if code_col else sql.SQL("NULL::text"),
-        sql.SQL("s.{}::text").format(bins_col) if bins_col else sql.SQL("NULL::text"),
-        sql.SQL("{} s").format(sql.Identifier(schema, stage)),
-    )
-    _execute(
-        "CREATE TEMP TABLE IF NOT EXISTS imis_codes (row_no bigint PRIMARY KEY, code text,"
-        " ward_number integer, error text, bins text[]) ON COMMIT PRESERVE ROWS"
-    )
-    _execute("TRUNCATE pg_temp.imis_codes")
-    rows = []
-    with connection.cursor() as cursor:
-        cursor.execute(select.as_string(connection.connection))
-        for row_no, raw, bins in cursor.fetchall():
-            code = ward = error = None
-            if raw is not None and raw.strip():
-                try:
-                    parsed = holding_code_parse(raw)
-                    code, ward = str(parsed), parsed.ward_number
-                except ValidationError as exc:
-                    error = " ".join(exc.messages)
-            links = sorted({b for b in (bins or "").replace(";", ",").split(",") if b.strip()})
-            rows.append((row_no, code, ward, error, [b.strip() for b in links]))
-    raw_cursor = connection.connection.cursor()
-    with raw_cursor.copy(
-        "COPY pg_temp.imis_codes (row_no, code, ward_number, error, bins) FROM STDIN"
-    ) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def _run(job: ImportJob, workdir: Path) -> None:
     spec = KINDS[job.kind]
     schema = connection.schema_name
@@ -327,7 +288,7 @@ def _run(job: ImportJob, workdir: Path) -> None:
         if spec.geometry:
             _execute(checks.WKT_FUNCTION)
         if spec.kind == "holdings":
-            _holding_codes_stage(stage, staged)
+            holding_codes_stage(stage, staged)
         cell_size = ward_grid_build(schema=schema, table=grid) if spec.kind == "buildings" else None
         # The grid's join is a hash join (a merge join would sort every row).
         _execute("SET enable_mergejoin = off")
@@ -367,7 +328,7 @@ def _run(job: ImportJob, workdir: Path) -> None:
     report_name = ""
     if rejected:
         _progress(job, 70, _("Writing the report of rejected rows"))
-        report_name = _report_write(job, spec, checked, workdir)
+        report_name = rejected_report_write(job, spec, checked, workdir)
     _progress(
         job,
         75,
@@ -523,52 +484,3 @@ def _progress_in_transaction(job: ImportJob, stage: str) -> None:
             ),
             [stage, job.pk],
         )
-
-
-def _report_write(job: ImportJob, spec, checked: str, workdir: Path) -> str:
-    """Every rejected row: its row number, reasons and the values it had."""
-    schema = connection.schema_name
-    messages = checks.reason_messages(spec)
-    _execute(
-        "CREATE TEMP TABLE IF NOT EXISTS imis_reasons (code text PRIMARY KEY, message text)"
-        " ON COMMIT PRESERVE ROWS"
-    )
-    _execute("TRUNCATE pg_temp.imis_reasons")
-    raw_cursor = connection.connection.cursor()
-    with raw_cursor.copy("COPY pg_temp.imis_reasons (code, message) FROM STDIN") as copy:
-        for code, message in messages.items():
-            copy.write_row((code, message))
-    code_error = (
-        sql.SQL("CASE WHEN r = 'code:invalid' AND c.code_error IS NOT NULL THEN c.code_error END")
-        if spec.kind == "holdings"
-        else sql.SQL("NULL")
-    )
-    raw_columns = [sql.Identifier(f"raw_{column.name}") for column in spec.columns]
-    query = sql.SQL(
-        "COPY (SELECT c.row_no, array_to_string(c.reasons, ' '),"
-        " (SELECT string_agg(COALESCE({code_error}, m.message, r), ' ' ORDER BY ord)"
-        "  FROM unnest(c.reasons) WITH ORDINALITY AS u(r, ord)"
-        "  LEFT JOIN pg_temp.imis_reasons m ON m.code = u.r), {raws}"
-        " FROM {checked} c WHERE cardinality(c.reasons) > 0 ORDER BY c.row_no)"
-        " TO STDOUT WITH (FORMAT csv)"
-    ).format(
-        code_error=code_error,
-        raws=sql.SQL(", ").join(
-            checks.formula_guard(sql.SQL("c.{}").format(r)) for r in raw_columns
-        ),
-        checked=sql.Identifier(schema, checked),
-    )
-    header = io.StringIO()
-    csv.writer(header).writerow(
-        [_("row"), _("reason codes"), _("reasons"), *[column.name for column in spec.columns]]
-    )
-    local = workdir / "report.csv"
-    with open(local, "wb") as out:
-        out.write("\ufeff".encode())  # so Excel reads the CSV as UTF-8 (Bangla)
-        out.write(header.getvalue().encode())
-        with raw_cursor.copy(query.as_string(connection.connection)) as copy:
-            for data in copy:
-                out.write(bytes(data))
-    with open(local, "rb") as out:
-        job.report.save(f"import-{job.pk}-rejected.csv", File(out), save=False)
-    return job.report.name

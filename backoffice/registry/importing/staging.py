@@ -1,13 +1,16 @@
 """Staging tables of imports and the bulk-load steps around the insert:
-naming, dropping a killed run's leftovers, and taking a table's plain
-indexes and foreign keys off for a large first load (they are added again
-in the same transaction)."""
+naming, dropping a killed run's leftovers, the holding codes judged by
+backoffice.registry.codes into a table the checks join, and taking a
+table's plain indexes and constraints off for a large first load (they are
+added again in the same transaction)."""
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg import sql
 
+from backoffice.registry.codes import holding_code_parse
 from backoffice.registry.importing import writers
 from backoffice.registry.importing.models import ImportJob
 
@@ -152,3 +155,40 @@ def _constraints_drop(spec, schema: str, which: str) -> list[tuple[str, str]]:
             )
         )
     return constraints
+
+
+def holding_codes_stage(stage: str, staged: dict[str, str]) -> None:
+    """Holding codes are judged by backoffice.registry.codes itself (the
+    same verdict and message as a form gives), then joined in SQL."""
+    schema = connection.schema_name
+    code_col = sql.Identifier("code") if "code" in staged else None
+    bins_col = sql.Identifier("bins") if "bins" in staged else None
+    select = sql.SQL("SELECT src_fid, {}, {} FROM {}").format(
+        sql.SQL("s.{}::text").format(code_col) if code_col else sql.SQL("NULL::text"),
+        sql.SQL("s.{}::text").format(bins_col) if bins_col else sql.SQL("NULL::text"),
+        sql.SQL("{} s").format(sql.Identifier(schema, stage)),
+    )
+    execute(
+        "CREATE TEMP TABLE IF NOT EXISTS imis_codes (row_no bigint PRIMARY KEY, code text,"
+        " ward_number integer, error text, bins text[]) ON COMMIT PRESERVE ROWS"
+    )
+    execute("TRUNCATE pg_temp.imis_codes")
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(select.as_string(connection.connection))
+        for row_no, raw, bins in cursor.fetchall():
+            code = ward = error = None
+            if raw is not None and raw.strip():
+                try:
+                    parsed = holding_code_parse(raw)
+                    code, ward = str(parsed), parsed.ward_number
+                except ValidationError as exc:
+                    error = " ".join(exc.messages)
+            links = sorted({b for b in (bins or "").replace(";", ",").split(",") if b.strip()})
+            rows.append((row_no, code, ward, error, [b.strip() for b in links]))
+    raw_cursor = connection.connection.cursor()
+    with raw_cursor.copy(
+        "COPY pg_temp.imis_codes (row_no, code, ward_number, error, bins) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -28,7 +28,6 @@ stopped being JIT-compiled per ward, billing here took about 9 minutes."""
 
 import datetime
 import json
-import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
@@ -36,6 +35,7 @@ from django.db import connection
 
 from backoffice.registry.synthetic import Generation
 from backoffice.water import models as water
+from tenants.clock import municipality_zone
 
 __all__ = ["connection_share", "water_supply_step"]
 
@@ -78,20 +78,9 @@ def connection_share(holdings: int) -> int:
     return round(holdings * CONNECTED_SHARE)
 
 
-def _time_zone() -> zoneinfo.ZoneInfo:
-    from tenants.models import Municipality
-
-    name = (
-        Municipality.objects.filter(schema_name=connection.schema_name)
-        .values_list("timezone", flat=True)
-        .first()
-    )
-    return zoneinfo.ZoneInfo(name or settings.TIME_ZONE)
-
-
 def water_today(gen: Generation) -> datetime.date:
     now = datetime.datetime.fromisoformat(gen.now)
-    return now.astimezone(_time_zone()).date()
+    return now.astimezone(municipality_zone()).date()
 
 
 def _months(today: datetime.date) -> list[tuple[int, int]]:
@@ -286,7 +275,7 @@ def _bills_and_payments(gen: Generation, today: datetime.date) -> None:
     )
     path = getattr(settings, "IMIS_SYNTHETIC_WATER_PAYMENTS", "")
     payments_make = import_string(path) if path else None
-    zone = _time_zone()
+    zone = municipality_zone()
     now = datetime.datetime.fromisoformat(gen.now)
     flagged = set(
         water.Reading.objects.filter(status=water.Reading.Status.FLAGGED).values_list(

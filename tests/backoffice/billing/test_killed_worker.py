@@ -18,7 +18,7 @@ from backoffice.billing.models import Bill, BillRun
 from backoffice.billing.services import bill_run_progress
 from backoffice.billing.tasks import bill_run_issue_task
 from tests.backoffice.billing.test_worker import _TEARDOWN
-from tests.support.cleanup import manage
+from tests.support.cleanup import manage, shell_setup
 from tests.support.processes import killable_worker_start, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db]
@@ -82,12 +82,7 @@ def _numbers() -> list[str]:
 def test_a_killed_issue_keeps_finished_wards_and_the_rerun_bills_each_holding_once(
     tenant_b, tmp_path
 ):
-    setup = manage("shell", "-c", _SETUP % {"wards": WARDS, "per_ward": PER_WARD})
-    if setup.returncode != 0:
-        if "not empty" not in setup.stderr:
-            manage("shell", "-c", _TEARDOWN)
-        pytest.skip(f"jashore billing setup failed: {setup.stderr[-300:]}")
-    run_id = int(setup.stdout.strip().splitlines()[-1])
+    run_id = shell_setup(_SETUP % {"wards": WARDS, "per_ward": PER_WARD}, _TEARDOWN, what="billing")
     worker = _worker(tmp_path / "worker.log")
     try:
         with schema_context("jashore"):

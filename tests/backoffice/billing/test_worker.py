@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 from backoffice.billing.models import Bill, BillRun
 from backoffice.billing.tasks import bill_run_issue_task
-from tests.support.cleanup import manage
+from tests.support.cleanup import manage, shell_setup
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db]
 
@@ -52,12 +52,7 @@ with schema_context("jashore"), transaction.atomic():
 
 @pytest.fixture
 def jashore_run(celery_worker, tenant_b):
-    result = manage("shell", "-c", _SETUP)
-    if result.returncode != 0:
-        if "not empty" not in result.stderr:  # our own half-made data
-            manage("shell", "-c", _TEARDOWN)
-        pytest.skip(f"jashore billing setup failed: {result.stderr[-300:]}")
-    yield int(result.stdout.strip().splitlines()[-1])
+    yield shell_setup(_SETUP, _TEARDOWN, what="billing")
     result = manage("shell", "-c", _TEARDOWN)
     assert result.returncode == 0, result.stderr
 

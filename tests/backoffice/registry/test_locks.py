@@ -8,7 +8,6 @@ connection holding the lock; a short lock_timeout turns a wait into an error."""
 from contextlib import contextmanager
 from decimal import Decimal
 
-import psycopg
 import pytest
 from django.db import OperationalError, connection
 from django_tenants.utils import schema_context
@@ -24,6 +23,7 @@ from tests.backoffice.billing.test_services import approved_run, billing_sample
 from tests.backoffice.water.factories import period_make as water_period_make
 from tests.backoffice.water.factories import water_sample
 from tests.conftest import staff_user
+from tests.support.connections import own_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -38,19 +38,8 @@ def in_a(tenant_a):
 @contextmanager
 def held_elsewhere(*, service: str, schema: str, ward_id: int, shared: bool):
     """Another connection holding the lock in an open transaction."""
-    db = connection.settings_dict
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with (
-        psycopg.connect(
-            host=db["HOST"],
-            port=db["PORT"],
-            dbname=db["NAME"],
-            user=db["USER"],
-            password=db["PASSWORD"],
-            autocommit=True,
-        ) as other,
-        other.transaction(),
-    ):
+    with own_connection() as other, other.transaction():
         key = ward_lock_key(service=service, schema=schema)
         other.execute(f"SELECT {function}(%s, %s)", [key, ward_id])
         yield

@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 from backoffice.water.models import WaterBill, WaterBillRun
 from backoffice.water.runs import water_run_progress
 from backoffice.water.tasks import water_run_issue_task
-from tests.support.cleanup import manage
+from tests.support.cleanup import manage, shell_setup
 from tests.support.processes import killable_worker_start, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db]
@@ -112,12 +112,7 @@ def _numbers() -> list[str]:
 def test_a_killed_water_issue_keeps_finished_wards_and_the_rerun_bills_each_once(
     tenant_b, tmp_path
 ):
-    setup = manage("shell", "-c", _SETUP % {"wards": WARDS, "per_ward": PER_WARD})
-    if setup.returncode != 0:
-        if "not empty" not in setup.stderr:
-            manage("shell", "-c", _TEARDOWN)
-        pytest.skip(f"jashore water setup failed: {setup.stderr[-300:]}")
-    run_id = int(setup.stdout.strip().splitlines()[-1])
+    run_id = shell_setup(_SETUP % {"wards": WARDS, "per_ward": PER_WARD}, _TEARDOWN, what="water")
     worker = killable_worker_start(
         QUEUE, Path(tmp_path / "worker.log"), {"IMIS_BILLING_ISSUE_HOLD_SECONDS": "120"}
     )

@@ -10,7 +10,7 @@ from backoffice.billing.pdf import signing
 from backoffice.billing.pdf.models import PrintBatch
 from tests.backoffice.billing.pdf_support import pdf_pages, pdf_text, pdfsig
 from tests.backoffice.water.test_killed_worker import _RERUN, _SETUP, _TEARDOWN
-from tests.support.cleanup import manage
+from tests.support.cleanup import manage, shell_setup
 from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db]
@@ -48,12 +48,7 @@ def _state(batch_id: int) -> str | None:
 
 
 def test_the_worker_makes_a_water_ward_batch(celery_worker, tenant_b):
-    setup = manage("shell", "-c", _SETUP % {"wards": WARDS, "per_ward": PER_WARD})
-    if setup.returncode != 0:
-        if "not empty" not in setup.stderr:
-            manage("shell", "-c", _TEARDOWN)
-        pytest.skip(f"jashore water setup failed: {setup.stderr[-300:]}")
-    run_id = int(setup.stdout.strip().splitlines()[-1])
+    run_id = shell_setup(_SETUP % {"wards": WARDS, "per_ward": PER_WARD}, _TEARDOWN, what="water")
     try:
         issued = manage("shell", "-c", _RERUN % {"run": run_id})
         assert f"RUN issued {WARDS * PER_WARD}" in issued.stdout, issued.stderr

@@ -1,8 +1,8 @@
-import psycopg
 import pytest
 from django.db import connection
 
 from tests.backoffice.registry.factories import wards_make
+from tests.support.connections import own_connection
 
 
 @pytest.fixture
@@ -17,15 +17,7 @@ def staging_tables_drop() -> None:
     """Staging tables are made by ogr2ogr on its own connection (committed);
     the drop inside a test's transaction is rolled back, so drop them from
     a connection of our own, when no test transaction holds them."""
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"],
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=db["PASSWORD"],
-        autocommit=True,
-    ) as conn:
+    with own_connection() as conn:
         rows = conn.execute(
             "SELECT schemaname, tablename FROM pg_tables"
             " WHERE tablename ~ '^registry_import_(stage|check|grid)_[0-9]+$'"

@@ -1,0 +1,65 @@
+"""The report of an import's rejected rows: every rejected row with its row
+number, reason codes, the reasons in the job's language and the values it
+had (formula-guarded for spreadsheets), as a CSV with a BOM."""
+
+import csv
+import io
+from pathlib import Path
+
+from django.core.files import File
+from django.db import connection
+from django.utils.translation import gettext as _
+from psycopg import sql
+
+from backoffice.registry.importing import checks
+from backoffice.registry.importing.models import ImportJob
+from backoffice.registry.importing.staging import execute as _execute
+
+
+def rejected_report_write(job: ImportJob, spec, checked: str, workdir: Path) -> str:
+    """Every rejected row: its row number, reasons and the values it had."""
+    schema = connection.schema_name
+    messages = checks.reason_messages(spec)
+    _execute(
+        "CREATE TEMP TABLE IF NOT EXISTS imis_reasons (code text PRIMARY KEY, message text)"
+        " ON COMMIT PRESERVE ROWS"
+    )
+    _execute("TRUNCATE pg_temp.imis_reasons")
+    raw_cursor = connection.connection.cursor()
+    with raw_cursor.copy("COPY pg_temp.imis_reasons (code, message) FROM STDIN") as copy:
+        for code, message in messages.items():
+            copy.write_row((code, message))
+    code_error = (
+        sql.SQL("CASE WHEN r = 'code:invalid' AND c.code_error IS NOT NULL THEN c.code_error END")
+        if spec.kind == "holdings"
+        else sql.SQL("NULL")
+    )
+    raw_columns = [sql.Identifier(f"raw_{column.name}") for column in spec.columns]
+    query = sql.SQL(
+        "COPY (SELECT c.row_no, array_to_string(c.reasons, ' '),"
+        " (SELECT string_agg(COALESCE({code_error}, m.message, r), ' ' ORDER BY ord)"
+        "  FROM unnest(c.reasons) WITH ORDINALITY AS u(r, ord)"
+        "  LEFT JOIN pg_temp.imis_reasons m ON m.code = u.r), {raws}"
+        " FROM {checked} c WHERE cardinality(c.reasons) > 0 ORDER BY c.row_no)"
+        " TO STDOUT WITH (FORMAT csv)"
+    ).format(
+        code_error=code_error,
+        raws=sql.SQL(", ").join(
+            checks.formula_guard(sql.SQL("c.{}").format(r)) for r in raw_columns
+        ),
+        checked=sql.Identifier(schema, checked),
+    )
+    header = io.StringIO()
+    csv.writer(header).writerow(
+        [_("row"), _("reason codes"), _("reasons"), *[column.name for column in spec.columns]]
+    )
+    local = workdir / "report.csv"
+    with open(local, "wb") as out:
+        out.write("\ufeff".encode())  # so Excel reads the CSV as UTF-8 (Bangla)
+        out.write(header.getvalue().encode())
+        with raw_cursor.copy(query.as_string(connection.connection)) as copy:
+            for data in copy:
+                out.write(bytes(data))
+    with open(local, "rb") as out:
+        job.report.save(f"import-{job.pk}-rejected.csv", File(out), save=False)
+    return job.report.name
