@@ -139,25 +139,42 @@ def _reasons(column: Column, raw: sql.Composable, value: sql.Composable) -> list
     return reasons
 
 
-def _layer(
-    columns: sql.Composable,
-    below: sql.Composable,
-    number: int,
-    join: sql.Composable | None = None,
-) -> sql.Composable:
-    """``SELECT l.*, <columns> FROM (<below>) l``, kept a layer of its own:
-    a volatile call in a subquery's list stops PostgreSQL merging it into
-    the query above (which would copy each expression into every place
-    that uses it, so ST_IsValid would run several times a row).  Unlike
-    ``OFFSET 0`` it leaves the layers free to run in parallel workers."""
-    return sql.SQL(
-        "SELECT l.*, {columns}, clock_timestamp() AS {barrier} FROM ({below}) l {join}"
-    ).format(
-        columns=columns,
-        barrier=sql.Identifier(f"_layer{number}"),
-        below=below,
-        join=join or sql.SQL(""),
-    )
+class _Layers:
+    """The checks' nested subqueries, each ``SELECT <carried columns>, <new
+    columns>, clock_timestamp() FROM (<below>) l``: a volatile call in a
+    subquery's list stops PostgreSQL merging it into the query above (which
+    would copy each expression into every place that uses it, so ST_IsValid
+    would run several times a row); unlike ``OFFSET 0`` it leaves the layers
+    free to run in parallel workers.
+
+    Each layer names the columns it carries up, not ``l.*``: every column a
+    layer carries is copied once a row per layer, and whatever reaches the
+    top of the workers' part crosses to the leader (the file's geometry as
+    read and as typed were three copies of each footprint there)."""
+
+    def __init__(self, select: sql.Composable, names: list[str]) -> None:
+        self.sql, self.names, self.count = select, list(names), 0
+
+    def add(
+        self,
+        columns: list[tuple[str, sql.Composable]],
+        *,
+        drop: tuple[str, ...] = (),
+        join: sql.Composable | None = None,
+    ) -> None:
+        """A layer over the current one, with ``columns`` (name, expression
+        over ``l``) and without the columns named in ``drop``."""
+        self.count += 1
+        carried = [name for name in self.names if name not in drop]
+        select = [sql.SQL("l.{}").format(sql.Identifier(name)) for name in carried]
+        select += [sql.SQL("{} AS {}").format(expr, sql.Identifier(name)) for name, expr in columns]
+        select.append(
+            sql.SQL("clock_timestamp() AS {}").format(sql.Identifier(f"_layer{self.count}"))
+        )
+        self.sql = sql.SQL("SELECT {} FROM ({}) l {}").format(
+            sql.SQL(", ").join(select), self.sql, join or sql.SQL("")
+        )
+        self.names = carried + [name for name, _expr in columns]
 
 
 def _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons) -> None:
@@ -191,14 +208,16 @@ def check_table_sql(
 ) -> sql.Composed:
     """The statement that builds the checked table from the staging table.
 
-    Geometry work is done in nested subqueries (:func:`_layer`), so every
+    Geometry work is done in nested subqueries (:class:`_Layers`), so every
     function runs once per row.  ``ward_grid`` is (table, cell size) of the
     wards' grid (ward_grid.py), for buildings."""
     ident = sql.Identifier
-    raws, values, reasons, keep = [], [], [], [sql.SQL("b.row_no")]
+    raws, values, reasons = [], [], []
+    raw_names, value_names, finish = [], [], []
     for column in spec.columns:
         raw_name, value_name = f"raw_{column.name}", f"v_{column.name}"
         raws.append(sql.SQL("{} AS {}").format(_raw(column, staged_columns), ident(raw_name)))
+        raw_names.append(raw_name)
         raw_ref, value_ref = (
             sql.SQL("l.{}").format(ident(raw_name)),
             sql.SQL("l.{}").format(ident(value_name)),
@@ -209,20 +228,22 @@ def check_table_sql(
             value = _native_value(column, sql.SQL("l.{}").format(ident(number_name)))
         else:
             value = _value(column, raw_ref)
-        values.append(sql.SQL("{} AS {}").format(value, ident(value_name)))
+        values.append((value_name, value))
+        value_names.append(value_name)
         reasons.extend(_reasons(column, raw_ref, value_ref))
-        final_value = sql.SQL("b.{}").format(ident(value_name))
-        if column.default is not None:
-            final_value = sql.SQL("COALESCE({}, {})").format(final_value, _lit(column.default))
-        keep += [
-            sql.SQL("b.{}").format(ident(raw_name)),
-            sql.SQL("{} AS {}").format(final_value, ident(value_name)),
-        ]
-    keep.append(sql.SQL("b.field_reasons"))
+        if column.default is not None:  # the default, once the reasons are given
+            finish.append(
+                (value_name, sql.SQL("COALESCE({}, {})").format(value_ref, _lit(column.default)))
+            )
 
     # Layers: the cells' text (and the geometry as read), their typed values,
     # the reasons; then the geometry's layers.
     base = [sql.SQL("s.src_fid AS row_no"), *raws, sql.SQL("clock_timestamp() AS _layer0")]
+    base_names = ["row_no"]
+    for column in spec.columns:
+        base_names.append(f"raw_{column.name}")
+        if _native(column, staged_columns):
+            base_names.append(f"n_{column.name}")
     if spec.geometry:
         text_col = next((n for n in GEOMETRY_TEXT_NAMES if n in staged_columns), None)
         if text_col:  # Excel (or a CSV read without geometry): WKT as text
@@ -232,18 +253,21 @@ def check_table_sql(
         else:  # ogr2ogr wrote it 2D (-dim XY) with the SRID (-a_srs)
             source_geom = sql.SQL("s.geom")
         base.append(sql.SQL("{} AS g0").format(source_geom))
-    layer = sql.SQL("SELECT {} FROM {} s").format(sql.SQL(", ").join(base), ident(schema, stage))
-    field_reasons = [
-        sql.SQL("array_remove(ARRAY[{}]::text[], NULL) AS field_reasons").format(
-            sql.SQL(", ").join(reasons)
-        )
-    ]
+        base_names.append("g0")
+    layers = _Layers(
+        sql.SQL("SELECT {} FROM {} s").format(sql.SQL(", ").join(base), ident(schema, stage)),
+        base_names,
+    )
+    numbers = tuple(name for name in base_names if name.startswith("n_"))
+    field_reasons = (
+        "field_reasons",
+        sql.SQL("array_remove(ARRAY[{}]::text[], NULL)").format(sql.SQL(", ").join(reasons)),
+    )
     if not spec.geometry:
-        layer = _layer(sql.SQL(", ").join(values), layer, 1)
-        layer = _layer(sql.SQL(", ").join(field_reasons), layer, 2)
+        layers.add(values, drop=numbers)
+        layers.add([field_reasons, *finish], drop=tuple(name for name, _e in finish))
     else:
-        # The cells' values and the geometry's first steps share layers:
-        # every layer copies every column (0.1 CPU-s per layer at 156,000 rows).
+        # The cells' values and the geometry's first steps share layers.
         dim = spec.geometry_dimension
         polygonal = ("POLYGON", "MULTIPOLYGON") if dim == 2 else ("LINESTRING", "MULTILINESTRING")
         # GeometryType reads the header only; most rows are of the right type.
@@ -253,79 +277,110 @@ def check_table_sql(
             " ELSE false END"
         ).format(types=_lit(list(polygonal)), dim=_lit(dim))
         to_4326 = sql.SQL("l.g0") if srid == 4326 else sql.SQL("ST_Transform(l.g0, 4326)")
-        g1 = sql.SQL(
-            "CASE WHEN l.g0 IS NOT NULL AND NOT ST_IsEmpty(l.g0) AND {right}"
-            " THEN {to_4326} END AS g1"
-        ).format(right=right_type, to_4326=to_4326)
-        layer = _layer(sql.SQL(", ").join([*values, g1]), layer, 1)
-        layer = _layer(
-            sql.SQL(", ").join([*field_reasons, sql.SQL("ST_IsValid(l.g1) AS was_valid")]),
-            layer,
-            2,
+        missing = sql.SQL("l.g0 IS NULL OR ST_IsEmpty(l.g0)")
+        g1 = sql.SQL("CASE WHEN NOT ({missing}) AND {right} THEN {to_4326} END").format(
+            missing=missing, right=right_type, to_4326=to_4326
         )
+        layers.add([*values, ("g1", g1), ("g_missing", missing)], drop=numbers)
+        layers.add([field_reasons, ("was_valid", sql.SQL("ST_IsValid(l.g1)"))], drop=("g0",))
         # Valid multi-geometries go through untouched; the rest are repaired,
         # their parts of the right dimension kept, and made multi.
-        layer = _layer(
-            sql.SQL(
-                "CASE WHEN l.was_valid AND GeometryType(l.g1) = {multi} THEN l.g1"
-                " ELSE ST_Multi(ST_CollectionExtract("
-                "CASE WHEN l.was_valid THEN l.g1 ELSE ST_MakeValid(l.g1) END, {x})) END AS g"
-            ).format(multi=_lit(polygonal[1]), x=_lit(3 if dim == 2 else 2)),
-            layer,
-            5,
+        layers.add(
+            [
+                (
+                    "g",
+                    sql.SQL(
+                        "CASE WHEN l.was_valid AND GeometryType(l.g1) = {multi} THEN l.g1"
+                        " ELSE ST_Multi(ST_CollectionExtract("
+                        "CASE WHEN l.was_valid THEN l.g1 ELSE ST_MakeValid(l.g1) END, {x})) END"
+                    ).format(multi=_lit(polygonal[1]), x=_lit(3 if dim == 2 else 2)),
+                ),
+                ("g_typed", sql.SQL("l.g1 IS NOT NULL")),
+            ],
+            drop=("g1",),
+        )
+        layers.add(
+            [("good", sql.SQL("l.g IS NOT NULL AND NOT ST_IsEmpty(l.g)"))]
+            + (
+                # The point is a layer's column: computed once, not for the
+                # grid's join and again for the lookup.
+                [
+                    (
+                        "pos",
+                        sql.SQL(
+                            "CASE WHEN l.g IS NOT NULL AND NOT ST_IsEmpty(l.g)"
+                            " THEN ST_PointOnSurface(l.g) END"
+                        ),
+                    )
+                ]
+                if spec.kind == "buildings"
+                else []
+            )
+        )
+        if spec.kind == "buildings" and ward_grid:
+            # The ward: from the grid (a hash join, in the parallel workers)
+            # when the point's cell lies inside one ward, else looked up.
+            grid_table, cell_size = ward_grid
+            layers.add(
+                [("grid_ward", sql.SQL("grid.ward_id"))],
+                join=cell_join_sql(
+                    schema=schema, table=grid_table, size=cell_size, point=sql.SQL("l.pos")
+                ),
+            )
+        # The last layer of the workers' part: only what the leader needs
+        # crosses to it (one geometry; the point only where it is looked up).
+        geometry_finish = [
+            ("geom", sql.SQL("CASE WHEN l.good THEN l.g END")),
+            ("repaired", sql.SQL("l.g_typed AND NOT l.was_valid AND l.good")),
+            (
+                "geom_reason",
+                sql.SQL(
+                    "CASE WHEN l.g_missing THEN 'geometry:missing'"
+                    " WHEN NOT l.g_typed THEN 'geometry:type'"
+                    " WHEN NOT l.good THEN 'geometry:invalid' END"
+                ),
+            ),
+        ]
+        geometry_drop = ("g", "g_missing", "g_typed", "was_valid")
+        if spec.kind == "buildings":
+            point = (
+                sql.SQL("CASE WHEN l.grid_ward IS NULL THEN l.pos END")
+                if ward_grid
+                else sql.SQL("l.pos")
+            )
+            geometry_finish.append(("lookup_pos", point))
+            geometry_drop += ("pos",)
+        layers.add(
+            [*finish, *geometry_finish],
+            drop=geometry_drop + tuple(name for name, _e in finish),
         )
 
     joins: list[sql.Composable] = []
     extra_select: list[sql.Composable] = []
     extra_reasons: list[sql.Composable] = []
-    good_geom = sql.SQL("(b.g IS NOT NULL AND NOT ST_IsEmpty(b.g))")
+    good_geom = sql.SQL("b.good")
     if spec.geometry:
-        extra_select.append(sql.SQL("CASE WHEN {} THEN b.g END AS geom").format(good_geom))
-        extra_select.append(
-            sql.SQL("(b.g1 IS NOT NULL AND NOT b.was_valid AND {}) AS repaired").format(good_geom)
-        )
-        extra_reasons.append(
-            sql.SQL(
-                "CASE WHEN b.g0 IS NULL OR ST_IsEmpty(b.g0) THEN 'geometry:missing'"
-                " WHEN b.g1 IS NULL THEN 'geometry:type'"
-                " WHEN NOT {} THEN 'geometry:invalid' END"
-            ).format(good_geom)
-        )
+        extra_select += [sql.SQL("b.geom"), sql.SQL("b.repaired")]
+        extra_reasons.append(sql.SQL("b.geom_reason"))
     else:
         extra_select.append(sql.SQL("false AS repaired"))
 
     target = ident(schema, spec.table)
     if spec.kind == "buildings":
-        # The point is a layer's column: computed once, not for the index
-        # condition and again for the filter.
-        layer = _layer(
-            sql.SQL(
-                "CASE WHEN l.g IS NOT NULL AND NOT ST_IsEmpty(l.g)"
-                " THEN ST_PointOnSurface(l.g) END AS pos"
-            ),
-            layer,
-            6,
-        )
-        # The ward: from the grid (a hash join, in the parallel workers) when
-        # the point's cell lies inside one ward, else looked up (the leader).
-        grid_ward = sql.SQL("NULL::bigint")
-        if ward_grid:
-            grid_table, cell_size = ward_grid
-            layer = _layer(
-                sql.SQL("grid.ward_id AS grid_ward"),
-                layer,
-                7,
-                cell_join_sql(
-                    schema=schema, table=grid_table, size=cell_size, point=sql.SQL("l.pos")
-                ),
-            )
-            grid_ward = sql.SQL("l.grid_ward")
-        layer = _layer(
-            sql.SQL(
-                "COALESCE({grid}, CASE WHEN l.pos IS NOT NULL THEN {lookup} END) AS ward_found"
-            ).format(grid=grid_ward, lookup=point_ward_sql(schema=schema, point=sql.SQL("l.pos"))),
-            layer,
-            8,
+        grid_ward = sql.SQL("l.grid_ward") if ward_grid else sql.SQL("NULL::bigint")
+        layers.add(
+            [
+                (
+                    "ward_found",
+                    sql.SQL(
+                        "COALESCE({grid}, CASE WHEN l.lookup_pos IS NOT NULL THEN {lookup} END)"
+                    ).format(
+                        grid=grid_ward,
+                        lookup=point_ward_sql(schema=schema, point=sql.SQL("l.lookup_pos")),
+                    ),
+                )
+            ],
+            drop=("grid_ward", "lookup_pos"),
         )
         _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons)
         extra_select.append(sql.SQL("b.ward_found AS ward_id"))
@@ -361,7 +416,7 @@ def check_table_sql(
         extra_reasons.append(
             sql.SQL(
                 "CASE WHEN {g} AND NOT EXISTS (SELECT 1 FROM {w} w"
-                " WHERE ST_Intersects(w.boundary, b.g)) THEN 'location:outside' END"
+                " WHERE ST_Intersects(w.boundary, b.geom)) THEN 'location:outside' END"
             ).format(g=good_geom, w=wards)
         )
         if spec.kind == "drains":
@@ -378,7 +433,7 @@ def check_table_sql(
         x0, y0, x1, y1 = BANGLADESH_BOX
         extra_reasons.append(
             sql.SQL(
-                "CASE WHEN {g} AND NOT ST_Within(b.g,"
+                "CASE WHEN {g} AND NOT ST_Within(b.geom,"
                 " ST_MakeEnvelope({x0}, {y0}, {x1}, {y1}, 4326))"
                 " THEN 'location:outside_country' END"
             ).format(g=good_geom, x0=_lit(x0), y0=_lit(y0), x1=_lit(x1), y1=_lit(y1))
@@ -441,6 +496,10 @@ def check_table_sql(
                 k=key_expr, e=exists, code=_lit(f"{spec.key}:exists")
             )
         )
+    keep = ["row_no"]
+    for raw_name, value_name in zip(raw_names, value_names, strict=True):
+        keep += [raw_name, value_name]
+    keep.append("field_reasons")
     return sql.SQL(
         "CREATE UNLOGGED TABLE {checked} AS"
         " SELECT {keep}, {extra},"
@@ -448,10 +507,10 @@ def check_table_sql(
         " FROM ({layer}) b {joins}"
     ).format(
         checked=ident(schema, checked),
-        keep=sql.SQL(", ").join(keep),
+        keep=sql.SQL(", ").join(sql.SQL("b.{}").format(ident(name)) for name in keep),
         extra=sql.SQL(", ").join(extra_select),
         reasons=sql.SQL(", ").join(extra_reasons),
-        layer=layer,
+        layer=layers.sql,
         joins=sql.SQL(" ").join(joins),
     )
 

@@ -8,6 +8,7 @@ in the child's environment (PGPASSWORD), not on its command line where
 
 import os
 import subprocess
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,25 +131,48 @@ def pg_conninfo(schema: str | None = None) -> tuple[str, dict[str, str]]:
     return f"PG:{text}", env
 
 
-def ogr2ogr(args: list[str], *, env: dict[str, str], timeout: int = OGR_TIMEOUT_SECONDS) -> str:
-    """Run ogr2ogr; raises RuntimeError with its message when it fails."""
-    result = subprocess.run(
+def ogr2ogr(
+    args: list[str],
+    *,
+    env: dict[str, str],
+    timeout: int = OGR_TIMEOUT_SECONDS,
+    while_running: Callable[[], None] | None = None,
+) -> str:
+    """Run ogr2ogr; raises RuntimeError with its message when it fails.
+    ``while_running`` is called while ogr2ogr works (on this process's own
+    database connection); ogr2ogr is killed if it raises."""
+    process = subprocess.Popen(
         [OGR2OGR, *args],
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
-        check=False,
     )
-    if result.returncode != 0:
-        message = (result.stderr or result.stdout or "").strip().splitlines()
+    try:
+        if while_running is not None:
+            while_running()
+        stdout, stderr = process.communicate(timeout=timeout)
+    except BaseException:
+        process.kill()
+        process.communicate()
+        raise
+    if process.returncode != 0:
+        message = (stderr or stdout or "").strip().splitlines()
         raise RuntimeError("ogr2ogr failed: " + " / ".join(message[-3:]))
-    return result.stderr
+    return stderr
 
 
-def stage_into_postgres(info: DatasetInfo, *, schema: str, table: str, srid: int | None) -> None:
+def stage_into_postgres(
+    info: DatasetInfo,
+    *,
+    schema: str,
+    table: str,
+    srid: int | None,
+    while_running: Callable[[], None] | None = None,
+) -> None:
     """Copy the dataset, every attribute as text, into ``schema.table``
-    (columns laundered to lower case; the source FID as ``src_fid``)."""
+    (columns laundered to lower case; the source FID as ``src_fid``);
+    ``while_running`` is called meanwhile (see :func:`ogr2ogr`)."""
     datasource, env = pg_conninfo()
     args = [
         "-f",
@@ -215,4 +239,4 @@ def stage_into_postgres(info: DatasetInfo, *, schema: str, table: str, srid: int
         args += ["-a_srs", f"EPSG:{srid}"]
     if settings.DEBUG:
         args.append("-progress")
-    ogr2ogr(args, env=env)
+    ogr2ogr(args, env=env, while_running=while_running)

@@ -271,7 +271,13 @@ def _run(job: ImportJob, workdir: Path) -> None:
     srid = _srid_decide(job, info)
     _progress(job, 15, _("Reading the rows"), driver=info.driver, total_rows=info.features)
 
-    ogr.stage_into_postgres(info, schema=schema, table=stage, srid=srid)
+    grid_cell: list[float | None] = [None]
+
+    def grid_build() -> None:  # the wards' grid, while ogr2ogr stages (another core)
+        if spec.kind == "buildings":
+            grid_cell[0] = ward_grid_build(schema=schema, table=grid)
+
+    ogr.stage_into_postgres(info, schema=schema, table=stage, srid=srid, while_running=grid_build)
     staged = _staged_columns(stage)
     geometry_text = set(checks.GEOMETRY_TEXT_NAMES) & staged.keys()
     if spec.geometry and not info.has_geometry and not geometry_text:
@@ -289,7 +295,7 @@ def _run(job: ImportJob, workdir: Path) -> None:
             _execute(checks.WKT_FUNCTION)
         if spec.kind == "holdings":
             holding_codes_stage(stage, staged)
-        cell_size = ward_grid_build(schema=schema, table=grid) if spec.kind == "buildings" else None
+        cell_size = grid_cell[0]
         # The grid's join is a hash join (a merge join would sort every row).
         _execute("SET enable_mergejoin = off")
         _execute(sql.SQL("SET max_parallel_workers_per_gather = {}").format(_workers()))
@@ -317,12 +323,17 @@ def _run(job: ImportJob, workdir: Path) -> None:
         cursor.execute(
             sql.SQL(
                 "SELECT count(*), count(*) FILTER (WHERE cardinality(reasons) = 0),"
-                " count(*) FILTER (WHERE repaired AND cardinality(reasons) = 0) FROM {}"
+                " count(*) FILTER (WHERE repaired AND cardinality(reasons) = 0), {top} FROM {}"
             )
-            .format(sql.Identifier(schema, checked))
+            .format(
+                sql.Identifier(schema, checked),
+                top=writers.bin_top_sql(prefix=config.bin_prefix)
+                if spec.kind == "buildings"
+                else sql.SQL("NULL"),
+            )
             .as_string(connection.connection)
         )
-        total, valid, repaired = cursor.fetchone()
+        total, valid, repaired, bin_top = cursor.fetchone()
     rejected = total - valid
 
     report_name = ""
@@ -361,12 +372,8 @@ def _run(job: ImportJob, workdir: Path) -> None:
         # a crash in that instant loses the import as a whole (its job is
         # then swept as failed and can be run again), never half of it.
         _execute("SET LOCAL synchronous_commit = off")
-        if spec.kind == "buildings":
-            _execute(
-                writers.bin_sequence_advance_sql(
-                    schema=schema, checked=checked, prefix=config.bin_prefix
-                )
-            )
+        if bin_top is not None:
+            _execute(writers.bin_sequence_advance_sql(schema=schema, top=bin_top))
         rebuild = _bulk_indexes_drop(spec, schema, valid)
         constraints = (
             _bulk_unique_constraints_drop(spec, schema) + _bulk_foreign_keys_drop(spec, schema)

@@ -228,20 +228,26 @@ def import_record_sql(
     )
 
 
-def bin_sequence_advance_sql(*, schema: str, checked: str, prefix: str) -> sql.Composed:
-    """Move the BIN sequence past the highest BIN kept from the file, so the
-    sequence never hands out a number that is taken (never backwards)."""
-    seq = sql.Identifier(schema, BIN_SEQUENCE)
+def bin_top_sql(*, prefix: str) -> sql.Composed:
+    """The highest BIN number kept from the file (an aggregate over the
+    checked table's rows, NULL when the file gives none): part of the query
+    that counts the checked rows, so the table is read once."""
     return sql.SQL(
-        "SELECT setval({seq_name}::regclass, k.top)"
-        " FROM (SELECT max(substr(raw_bin, {start})::bigint)"
-        " AS top FROM {checked} WHERE cardinality(reasons) = 0 AND raw_bin IS NOT NULL) k, {seq} s"
-        " WHERE k.top IS NOT NULL AND k.top >= s.last_value"
+        "max(substr(raw_bin, {start})::bigint) FILTER"
+        " (WHERE cardinality(reasons) = 0 AND raw_bin IS NOT NULL)"
+    ).format(start=sql.Literal(len(prefix) + 1))
+
+
+def bin_sequence_advance_sql(*, schema: str, top: int) -> sql.Composed:
+    """Move the BIN sequence past ``top``, the highest BIN kept from the
+    file, so the sequence never hands out a number that is taken (never
+    backwards)."""
+    return sql.SQL(
+        "SELECT setval({seq_name}::regclass, {top}) FROM {seq} s WHERE {top} >= s.last_value"
     ).format(
         seq_name=sql.Literal(f'"{schema}".{BIN_SEQUENCE}'),
-        start=sql.Literal(len(prefix) + 1),
-        checked=sql.Identifier(schema, checked),
-        seq=seq,
+        top=sql.Literal(int(top)),
+        seq=sql.Identifier(schema, BIN_SEQUENCE),
     )
 
 
