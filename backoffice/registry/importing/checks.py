@@ -40,9 +40,14 @@ def _native(column: Column, staged: dict[str, str]) -> bool:
     return column.type in ("int", "decimal") and staged.get(column.name) in NUMERIC_TYPES
 
 
+INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+
+
 def _raw(column: Column, staged: dict[str, str]) -> sql.Composable:
     if column.name not in staged:
         return sql.SQL("NULL::text")
+    if staged[column.name] in INTEGER_TYPES:  # its text has no blanks and is never empty
+        return sql.SQL("s.{}::text").format(sql.Identifier(column.name))
     text = sql.SQL("NULLIF(btrim(s.{}::text, E' \\t\\r\\n'), '')").format(
         sql.Identifier(column.name)
     )
@@ -55,10 +60,18 @@ def _digits(expr: sql.Composable) -> sql.Composable:
     return sql.SQL("translate({}, {}, {})").format(expr, _lit(BANGLA), _lit(ASCII))
 
 
-def _native_value(column: Column, number: sql.Composable) -> sql.Composable:
+def _native_value(column: Column, number: sql.Composable, staged_type: str) -> sql.Composable:
     """The value of a cell stored as a number, NULL when it does not fit
     (the same verdicts as the text rules below: whole numbers of up to 12
-    digits; non-negative amounts with at most two decimals)."""
+    digits; non-negative amounts with at most two decimals).  An integer
+    column is compared as integers: the numeric arithmetic of the general
+    rule cost 0.1 CPU-s at 156,000 rows of three such columns."""
+    if column.type == "int" and staged_type in INTEGER_TYPES:
+        if staged_type == "bigint":
+            return sql.SQL(
+                "CASE WHEN {n} BETWEEN -999999999999 AND 999999999999 THEN {n} END"
+            ).format(n=number)
+        return sql.SQL("{}::bigint").format(number)  # at most 10 digits
     if column.type == "int":
         return sql.SQL(
             "CASE WHEN abs({n}) < 1e12 AND {n} = trunc({n}) THEN {n}::bigint END"
@@ -225,7 +238,9 @@ def check_table_sql(
         if _native(column, staged_columns):
             number_name = f"n_{column.name}"
             raws.append(sql.SQL("s.{} AS {}").format(ident(column.name), ident(number_name)))
-            value = _native_value(column, sql.SQL("l.{}").format(ident(number_name)))
+            value = _native_value(
+                column, sql.SQL("l.{}").format(ident(number_name)), staged_columns[column.name]
+            )
         else:
             value = _value(column, raw_ref)
         values.append((value_name, value))
