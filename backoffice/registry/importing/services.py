@@ -50,9 +50,7 @@ from backoffice.registry.importing.report import rejected_report_write
 from backoffice.registry.importing.schema import IMPORT_ROLES, KINDS
 from backoffice.registry.importing.staging import bulk_foreign_keys_drop as _bulk_foreign_keys_drop
 from backoffice.registry.importing.staging import bulk_indexes_drop as _bulk_indexes_drop
-from backoffice.registry.importing.staging import (
-    bulk_unique_constraints_drop as _bulk_unique_constraints_drop,
-)
+from backoffice.registry.importing.staging import bulk_keys_drop as _bulk_keys_drop
 from backoffice.registry.importing.staging import execute as _execute
 from backoffice.registry.importing.staging import (
     holding_codes_stage,
@@ -374,11 +372,13 @@ def _run(job: ImportJob, workdir: Path) -> None:
         _execute("SET LOCAL synchronous_commit = off")
         if bin_top is not None:
             _execute(writers.bin_sequence_advance_sql(schema=schema, top=bin_top))
+        # Checks still queued by an enclosing transaction would stop the
+        # bulk load's ALTER TABLEs ("pending trigger events"): run them now.
+        _execute("SET CONSTRAINTS ALL IMMEDIATE")
+        _execute("SET CONSTRAINTS ALL DEFERRED")
         rebuild = _bulk_indexes_drop(spec, schema, valid)
         constraints = (
-            _bulk_unique_constraints_drop(spec, schema) + _bulk_foreign_keys_drop(spec, schema)
-            if rebuild
-            else []
+            _bulk_keys_drop(spec, schema) + _bulk_foreign_keys_drop(spec, schema) if rebuild else []
         )
         imported = _execute(
             writers.insert_sql(
@@ -411,10 +411,10 @@ def _run(job: ImportJob, workdir: Path) -> None:
             for _name, definition in rebuild:
                 _execute(definition)
             _execute("SET CONSTRAINTS ALL DEFERRED")
-        for name, definition in constraints:  # each a sorted build or one join
+        for table, name, definition in constraints:  # each a sorted build or one join
             _execute(
                 sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
-                    sql.Identifier(schema, spec.table), sql.Identifier(name), sql.SQL(definition)
+                    sql.Identifier(schema, table), sql.Identifier(name), sql.SQL(definition)
                 )
             )
         delay = getattr(settings, "IMIS_IMPORT_COMMIT_DELAY_SECONDS", 0)

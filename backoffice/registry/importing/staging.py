@@ -108,53 +108,70 @@ def bulk_indexes_drop(spec, schema: str, rows: int) -> list[tuple[str, str]]:
     return indexes
 
 
-def bulk_unique_constraints_drop(spec, schema: str) -> list[tuple[str, str]]:
-    """With the indexes, drop the table's unique constraints that no foreign
-    key refers to (a building's BIN, a holding's code) and return (name,
-    definition) to add them again after the insert: checking and inserting
-    156,000 keys one by one took 0.15-0.2 s where the sorted build of the
-    index when the constraint is added takes 0.05 s.  The checks have
-    already refused duplicates; one that got through fails the add, and the
-    import with it."""
-    return _constraints_drop(spec, schema, "unique")
+def bulk_keys_drop(spec, schema: str) -> list[tuple[str, str, str]]:
+    """With the indexes, drop the table's primary key and unique constraints
+    (a building's BIN) and return (table, name, definition) to add them
+    again after the insert, followed by the foreign keys of other tables
+    that refer to them (dropped first, as PostgreSQL requires, and added
+    again last).  Checking and inserting 156,000 keys one by one cost
+    0.12 s for the primary key and 0.15-0.2 s for the BIN, where the
+    sorted builds when the constraints are added take about 0.05 s each.
+    The checks have already refused duplicates; one that got through fails
+    the add, and the import with it.  The referring tables (FSM, water,
+    holdings' links) are locked for the transaction, as the table is."""
+    referring_query = sql.SQL(
+        "SELECT r.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k"
+        " JOIN pg_class t ON t.oid = k.confrelid JOIN pg_class r ON r.oid = k.conrelid"
+        " JOIN pg_namespace n ON n.oid = t.relnamespace"
+        " WHERE n.nspname = %s AND t.relname = %s AND k.contype = 'f'"
+        " AND k.conrelid <> k.confrelid ORDER BY r.relname, k.conname"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(referring_query.as_string(connection.connection), [schema, spec.table])
+        referring = [tuple(row) for row in cursor.fetchall()]
+    for table, name, _definition in referring:
+        _constraint_drop(schema, table, name)
+    return _constraints_drop(spec, schema, "keys") + referring
 
 
-def bulk_foreign_keys_drop(spec, schema: str) -> list[tuple[str, str]]:
+def bulk_foreign_keys_drop(spec, schema: str) -> list[tuple[str, str, str]]:
     """With the indexes, drop the table's foreign keys for a large load and
-    return (name, definition) to add them again after the insert: adding a
-    foreign key checks every row with one join, where a kept one queues and
-    runs a check per row and column (0.6-1 s at 156,000 buildings)."""
+    return (table, name, definition) to add them again after the insert:
+    adding a foreign key checks every row with one join, where a kept one
+    queues and runs a check per row and column (0.6-1 s at 156,000
+    buildings)."""
     return _constraints_drop(spec, schema, "foreign")
 
 
 _CONSTRAINTS = {
-    "unique": sql.SQL(
-        "k.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f'"
-        " AND f.confrelid = k.conrelid AND f.conindid = k.conindid)"
-    ),
+    "keys": sql.SQL("k.contype IN ('p', 'u')"),
     "foreign": sql.SQL("k.contype = 'f'"),
 }
 
 
-def _constraints_drop(spec, schema: str, which: str) -> list[tuple[str, str]]:
+def _constraint_drop(schema: str, table: str, name: str) -> None:
+    execute(
+        sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            sql.Identifier(schema, table), sql.Identifier(name)
+        )
+    )
+
+
+def _constraints_drop(spec, schema: str, which: str) -> list[tuple[str, str, str]]:
     """Drop the table's constraints of a kind (``_CONSTRAINTS``) and return
-    their (name, definition)."""
+    their (table, name, definition), the primary key first."""
     query = sql.SQL(
         "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k"
         " JOIN pg_class t ON t.oid = k.conrelid"
         " JOIN pg_namespace n ON n.oid = t.relnamespace"
-        " WHERE n.nspname = %s AND t.relname = %s AND {} ORDER BY k.conname"
+        " WHERE n.nspname = %s AND t.relname = %s AND {} ORDER BY k.contype, k.conname"
     ).format(_CONSTRAINTS[which])
     with connection.cursor() as cursor:
         cursor.execute(query.as_string(connection.connection), [schema, spec.table])
         constraints = list(cursor.fetchall())
     for name, _definition in constraints:
-        execute(
-            sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
-                sql.Identifier(schema, spec.table), sql.Identifier(name)
-            )
-        )
-    return constraints
+        _constraint_drop(schema, spec.table, name)
+    return [(spec.table, name, definition) for name, definition in constraints]
 
 
 def holding_codes_stage(stage: str, staged: dict[str, str]) -> None:

@@ -267,7 +267,7 @@ def _building_table_definition() -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k"
-            " WHERE k.conrelid = 'registry_building'::regclass"
+            " WHERE 'registry_building'::regclass IN (k.conrelid, k.confrelid)"
             " UNION ALL SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)"
             " FROM pg_index WHERE indrelid = 'registry_building'::regclass"
         )
@@ -287,27 +287,59 @@ def test_a_bulk_load_builds_the_indexes_and_foreign_keys_again(registry_a, tmp_p
         return dropped
 
     monkeypatch.setattr(services, "_bulk_foreign_keys_drop", spy)
-    unique = []
-    original_unique = services._bulk_unique_constraints_drop
+    keys = []
+    original_keys = services._bulk_keys_drop
     monkeypatch.setattr(
         services,
-        "_bulk_unique_constraints_drop",
-        lambda spec, schema: unique.extend(original_unique(spec, schema)) or unique,
+        "_bulk_keys_drop",
+        lambda spec, schema: keys.extend(original_keys(spec, schema)) or keys,
     )
     before = _building_table_definition()
     rows = [building_row(1, i) for i in range(3)] + [building_row(2, 0)]
     job = _run(registry_a, dataset_write(tmp_path, rows, "gpkg"))
     assert job.status == ImportJob.Status.DONE, job.error
-    assert {name for name, _d in dropped} >= {
+    assert {name for _t, name, _d in dropped} >= {
         name for name, d in before if d.startswith("FOREIGN KEY (ward_id)")
     }
-    # The BIN's unique constraint went too (no foreign key refers to it),
-    # and came back with the rest.
-    assert [d for _n, d in unique] == ["UNIQUE (bin)"]
+    # The primary key and the BIN's unique constraint went too, with the
+    # other tables' foreign keys to the buildings (first the keys, to be
+    # added again before those), and came back with the rest.
+    definitions = [(table, d) for table, _n, d in keys]
+    assert definitions[:2] == [
+        ("registry_building", "PRIMARY KEY (id)"),
+        ("registry_building", "UNIQUE (bin)"),
+    ]
+    referring = {table for table, d in definitions[2:] if "REFERENCES" in d}
+    assert {"registry_buildingholding", "water_connection", "fsm_containmentbuilding"} <= referring
     assert _building_table_definition() == before
     assert [b.ward.number for b in Building.objects.order_by("bin")] == [1, 1, 1, 2]
     assert ChangeRecord.objects.filter(model="building", action="import").count() == 1
     assert Building.objects.filter(import_job=job.pk).count() == 4
+
+
+def test_a_bulk_load_keeps_the_links_of_the_buildings_already_registered(
+    registry_a, tmp_path, monkeypatch
+):
+    """The other tables' foreign keys to the buildings are dropped for a
+    bulk load and added again, checking the rows they hold."""
+    from django.db import IntegrityError, connection, transaction
+
+    from backoffice.registry.importing import writers
+    from backoffice.registry.models import BuildingHolding
+    from tests.backoffice.registry.factories import building_make, holding_make
+
+    Building.objects.all().delete()
+    monkeypatch.setattr(writers, "BULK_ROWS", 2)
+    kept = building_make(ward=1, index=40)
+    holding_make(code="01-001-0040-00", buildings=[kept])
+    rows = [building_row(1, i) for i in range(3)]
+    job = _run(registry_a, dataset_write(tmp_path, rows, "gpkg"))
+    assert job.status == ImportJob.Status.DONE, job.error
+    assert Building.objects.count() == 4
+    assert BuildingHolding.objects.get().building_id == kept.pk
+    with pytest.raises(IntegrityError, match="violates foreign key"), transaction.atomic():
+        BuildingHolding.objects.filter(building=kept).update(building_id=kept.pk + 10**9)
+        connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")  # the key is back
 
 
 def test_a_job_that_keeps_killing_workers_is_abandoned(registry_a, tmp_path):
