@@ -190,7 +190,9 @@ class _Layers:
         self.names = carried + [name for name, _expr in columns]
 
 
-def _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons) -> None:
+def _road_lookup(
+    schema, staged_columns, joins, extra_select, extra_reasons, roads="registry_road"
+) -> None:
     """``road_id`` from the file's road code (buildings, drains); unknown
     codes are rejected; no lookup at all when the file has no road column."""
     if "road" not in staged_columns:
@@ -198,12 +200,65 @@ def _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons) -> 
         return
     joins.append(
         sql.SQL("LEFT JOIN {roads} road ON road.code = b.raw_road").format(
-            roads=sql.Identifier(schema, "registry_road")
+            roads=sql.Identifier(schema, roads)
         )
     )
     extra_select.append(sql.SQL("road.id AS road_id"))
     extra_reasons.append(
         sql.SQL("CASE WHEN b.raw_road IS NOT NULL AND road.id IS NULL THEN 'road:unknown' END")
+    )
+
+
+def _bin_form(raw: sql.Composable, prefix: str, digits: int) -> sql.Composable:
+    """Whether a BIN has this municipality's form (prefix, then a number of
+    at least ``digits`` digits, zero-padded to exactly that many)."""
+    number = sql.SQL("substr({}, {})").format(raw, _lit(len(prefix) + 1))
+    return sql.SQL(
+        "(left({raw}, {plen}) = {prefix} AND {num} ~ '^[0-9]{{1,18}}$'"
+        " AND length({num}) >= {digits} AND (length({num}) = {digits} OR left({num}, 1) <> '0'))"
+    ).format(raw=raw, plen=_lit(len(prefix)), prefix=_lit(prefix), num=number, digits=_lit(digits))
+
+
+def file_bin_top_sql(
+    spec: KindSpec,
+    *,
+    schema: str,
+    stage: str,
+    staged_columns: dict[str, str],
+    prefix: str,
+    digits: int,
+) -> sql.Composed:
+    """The highest BIN number of this municipality's form anywhere in the
+    staged file (NULL if none): the BIN sequence is moved past it before a
+    file checked in parts allocates any BIN (a row of the second part may
+    keep a BIN the first part's allocations would otherwise reach)."""
+    raw = _raw(spec.column("bin"), staged_columns)
+    return sql.SQL(
+        "SELECT max(substr(k.raw, {start})::bigint) FROM (SELECT {raw} AS raw FROM {stage} s) k"
+        " WHERE k.raw IS NOT NULL AND {form}"
+    ).format(
+        start=_lit(len(prefix) + 1),
+        raw=raw,
+        stage=sql.Identifier(schema, stage),
+        form=_bin_form(sql.SQL("k.raw"), prefix, digits),
+    )
+
+
+def registered_keys_sql(
+    spec: KindSpec, *, schema: str, stage: str, staged_columns: dict[str, str], table: str
+) -> sql.Composed:
+    """``CREATE TABLE <table> AS`` the register's BINs that the file names:
+    what the checks of a part of the file compare against while the import's
+    transaction holds the register (see services.py)."""
+    raw = _raw(spec.column("bin"), staged_columns)
+    return sql.SQL(
+        "CREATE UNLOGGED TABLE {table} AS SELECT x.bin FROM {register} x"
+        " WHERE x.bin IN (SELECT {raw} FROM {stage} s)"
+    ).format(
+        table=sql.Identifier(schema, table),
+        register=sql.Identifier(schema, spec.table),
+        raw=raw,
+        stage=sql.Identifier(schema, stage),
     )
 
 
@@ -218,12 +273,19 @@ def check_table_sql(
     bin_prefix: str = "",
     bin_digits: int = 7,
     ward_grid: tuple[str, float] | None = None,
+    rows: tuple[int, int] | None = None,
+    sources: dict[str, str] | None = None,
 ) -> sql.Composed:
     """The statement that builds the checked table from the staging table.
 
     Geometry work is done in nested subqueries (:class:`_Layers`), so every
     function runs once per row.  ``ward_grid`` is (table, cell size) of the
-    wards' grid (ward_grid.py), for buildings."""
+    wards' grid (ward_grid.py), for buildings.  ``rows`` (first, last)
+    checks a part of the file (duplicates are still looked for in all of
+    it); ``sources`` names tables to read instead of the register's
+    (``registry_ward``, ``registry_road`` and the import's own table, for
+    the keys already registered), see services.py."""
+    sources = sources or {}
     ident = sql.Identifier
     raws, values, reasons = [], [], []
     raw_names, value_names, finish = [], [], []
@@ -269,8 +331,15 @@ def check_table_sql(
             source_geom = sql.SQL("s.geom")
         base.append(sql.SQL("{} AS g0").format(source_geom))
         base_names.append("g0")
+    part = (
+        sql.SQL(" WHERE s.src_fid BETWEEN {} AND {}").format(_lit(rows[0]), _lit(rows[1]))
+        if rows
+        else sql.SQL("")
+    )
     layers = _Layers(
-        sql.SQL("SELECT {} FROM {} s").format(sql.SQL(", ").join(base), ident(schema, stage)),
+        sql.SQL("SELECT {} FROM {} s{}").format(
+            sql.SQL(", ").join(base), ident(schema, stage), part
+        ),
         base_names,
     )
     numbers = tuple(name for name in base_names if name.startswith("n_"))
@@ -375,12 +444,13 @@ def check_table_sql(
     extra_reasons: list[sql.Composable] = []
     good_geom = sql.SQL("b.good")
     if spec.geometry:
-        extra_select += [sql.SQL("b.geom"), sql.SQL("b.repaired")]
+        extra_select.append(sql.SQL("b.geom"))
+        repaired = sql.SQL("b.repaired")
         extra_reasons.append(sql.SQL("b.geom_reason"))
     else:
-        extra_select.append(sql.SQL("false AS repaired"))
+        repaired = sql.SQL("false")
 
-    target = ident(schema, spec.table)
+    target = ident(schema, sources.get(spec.table, spec.table))
     if spec.kind == "buildings":
         grid_ward = sql.SQL("l.grid_ward") if ward_grid else sql.SQL("NULL::bigint")
         layers.add(
@@ -391,13 +461,24 @@ def check_table_sql(
                         "COALESCE({grid}, CASE WHEN l.lookup_pos IS NOT NULL THEN {lookup} END)"
                     ).format(
                         grid=grid_ward,
-                        lookup=point_ward_sql(schema=schema, point=sql.SQL("l.lookup_pos")),
+                        lookup=point_ward_sql(
+                            schema=schema,
+                            point=sql.SQL("l.lookup_pos"),
+                            wards=sources.get("registry_ward", "registry_ward"),
+                        ),
                     ),
                 )
             ],
             drop=("grid_ward", "lookup_pos"),
         )
-        _road_lookup(schema, staged_columns, joins, extra_select, extra_reasons)
+        _road_lookup(
+            schema,
+            staged_columns,
+            joins,
+            extra_select,
+            extra_reasons,
+            sources.get("registry_road", "registry_road"),
+        )
         extra_select.append(sql.SQL("b.ward_found AS ward_id"))
         extra_reasons.append(
             sql.SQL("CASE WHEN {g} AND b.ward_found IS NULL THEN 'location:outside' END").format(
@@ -405,18 +486,9 @@ def check_table_sql(
             )
         )
         # A BIN given in the file is kept when it has this municipality's form.
-        number = sql.SQL("substr(b.raw_bin, {})").format(_lit(len(bin_prefix) + 1))
         extra_reasons.append(
-            sql.SQL(
-                "CASE WHEN b.raw_bin IS NOT NULL AND NOT (left(b.raw_bin, {plen}) = {prefix}"
-                " AND {num} ~ '^[0-9]{{1,18}}$' AND length({num}) >= {digits}"
-                " AND (length({num}) = {digits} OR left({num}, 1) <> '0'))"
-                " THEN 'bin:format' END"
-            ).format(
-                plen=_lit(len(bin_prefix)),
-                prefix=_lit(bin_prefix),
-                num=number,
-                digits=_lit(bin_digits),
+            sql.SQL("CASE WHEN b.raw_bin IS NOT NULL AND NOT {} THEN 'bin:format' END").format(
+                _bin_form(sql.SQL("b.raw_bin"), bin_prefix, bin_digits)
             )
         )
         key_expr = sql.SQL("b.raw_bin")
@@ -515,13 +587,15 @@ def check_table_sql(
     for raw_name, value_name in zip(raw_names, value_names, strict=True):
         keep += [raw_name, value_name]
     keep.append("field_reasons")
+    # The verdict first: counting the good rows reads no further into a row.
     return sql.SQL(
         "CREATE UNLOGGED TABLE {checked} AS"
-        " SELECT {keep}, {extra},"
-        " b.field_reasons || array_remove(ARRAY[{reasons}]::text[], NULL) AS reasons"
+        " SELECT b.field_reasons || array_remove(ARRAY[{reasons}]::text[], NULL) AS reasons,"
+        " {repaired} AS repaired, {keep}, {extra}"
         " FROM ({layer}) b {joins}"
     ).format(
         checked=ident(schema, checked),
+        repaired=repaired,
         keep=sql.SQL(", ").join(sql.SQL("b.{}").format(ident(name)) for name in keep),
         extra=sql.SQL(", ").join(extra_select),
         reasons=sql.SQL(", ").join(extra_reasons),

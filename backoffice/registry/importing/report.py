@@ -16,8 +16,9 @@ from backoffice.registry.importing.models import ImportJob
 from backoffice.registry.importing.staging import execute as _execute
 
 
-def rejected_report_write(job: ImportJob, spec, checked: str, workdir: Path) -> str:
-    """Every rejected row: its row number, reasons and the values it had."""
+def rejected_report_write(job: ImportJob, spec, checked: list[str], workdir: Path) -> str:
+    """Every rejected row: its row number, reasons and the values it had
+    (``checked``: the checked tables, one per part of the file)."""
     schema = connection.schema_name
     messages = checks.reason_messages(spec)
     _execute(
@@ -40,14 +41,16 @@ def rejected_report_write(job: ImportJob, spec, checked: str, workdir: Path) -> 
         " (SELECT string_agg(COALESCE({code_error}, m.message, r), ' ' ORDER BY ord)"
         "  FROM unnest(c.reasons) WITH ORDINALITY AS u(r, ord)"
         "  LEFT JOIN pg_temp.imis_reasons m ON m.code = u.r), {raws}"
-        " FROM {checked} c WHERE cardinality(c.reasons) > 0 ORDER BY c.row_no)"
+        " FROM ({checked}) c WHERE cardinality(c.reasons) > 0 ORDER BY c.row_no)"
         " TO STDOUT WITH (FORMAT csv)"
     ).format(
         code_error=code_error,
         raws=sql.SQL(", ").join(
             checks.formula_guard(sql.SQL("c.{}").format(r)) for r in raw_columns
         ),
-        checked=sql.Identifier(schema, checked),
+        checked=sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT * FROM {}").format(sql.Identifier(schema, name)) for name in checked
+        ),
     )
     header = io.StringIO()
     csv.writer(header).writerow(

@@ -34,6 +34,7 @@ import tempfile
 import time
 import zlib
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -44,7 +45,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from backoffice.registry.importing import checks, ogr, safety, writers
+from backoffice.registry.importing import checks, ogr, pipeline, safety, writers
 from backoffice.registry.importing.models import ImportJob
 from backoffice.registry.importing.report import rejected_report_write
 from backoffice.registry.importing.schema import IMPORT_ROLES, KINDS
@@ -54,6 +55,7 @@ from backoffice.registry.importing.staging import bulk_keys_drop as _bulk_keys_d
 from backoffice.registry.importing.staging import execute as _execute
 from backoffice.registry.importing.staging import (
     holding_codes_stage,
+    job_table_names,
     staging_tables_sweep,
 )
 from backoffice.registry.importing.staging import staged_columns as _staged_columns
@@ -209,7 +211,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
             try:
-                _drop_tables(list(_tables(job.pk)))
+                _drop_tables(job_table_names(job.pk))
             except Exception:  # the next run's sweep drops them
                 log.exception("could not drop the staging tables of import %s", job.pk)
     job.refresh_from_db()
@@ -270,10 +272,13 @@ def _run(job: ImportJob, workdir: Path) -> None:
     _progress(job, 15, _("Reading the rows"), driver=info.driver, total_rows=info.features)
 
     grid_cell: list[float | None] = [None]
+    in_parts = pipeline.wanted(spec, features=info.features, workers=_workers_count())
 
-    def grid_build() -> None:  # the wards' grid, while ogr2ogr stages (another core)
+    def grid_build() -> None:  # while ogr2ogr stages (another core)
         if spec.kind == "buildings":
             grid_cell[0] = ward_grid_build(schema=schema, table=grid)
+        if in_parts:
+            pipeline.copies_make(schema=schema, job_id=job.pk)
 
     ogr.stage_into_postgres(info, schema=schema, table=stage, srid=srid, while_running=grid_build)
     staged = _staged_columns(stage)
@@ -283,40 +288,125 @@ def _run(job: ImportJob, workdir: Path) -> None:
 
     _progress(job, 45, _("Checking the rows"))
     config = registry_config_get()
-    # ST_IsValid's notices (one per bad row) are noise; JIT compiling these
-    # statements costs more than it saves (2.3 s of 4.2 s at 156k rows).
-    _execute("SET client_min_messages = warning")
-    _execute("SET jit = off")
-    _execute("SET work_mem = '256MB'")
-    try:
+    cell_size = grid_cell[0]
+
+    def check(into: str, plan=None, rows=None) -> sql.Composed:
+        return checks.check_table_sql(
+            spec,
+            schema=schema,
+            stage=stage,
+            checked=into,
+            staged_columns=staged,
+            srid=srid,
+            bin_prefix=config.bin_prefix,
+            bin_digits=config.bin_digits,
+            ward_grid=(grid, cell_size) if cell_size else None,
+            rows=rows,
+            sources=plan.sources if plan else None,
+        )
+
+    with _check_session():
         if spec.geometry:
             _execute(checks.WKT_FUNCTION)
         if spec.kind == "holdings":
             holding_codes_stage(stage, staged)
-        cell_size = grid_cell[0]
-        # The grid's join is a hash join (a merge join would sort every row).
-        _execute("SET enable_mergejoin = off")
-        _execute(sql.SQL("SET max_parallel_workers_per_gather = {}").format(_workers()))
-        _execute(
-            checks.check_table_sql(
-                spec,
-                schema=schema,
-                stage=stage,
-                checked=checked,
-                staged_columns=staged,
-                srid=srid,
-                bin_prefix=config.bin_prefix,
-                bin_digits=config.bin_digits,
-                ward_grid=(grid, cell_size) if cell_size else None,
+        plan = (
+            pipeline.plan_make(
+                spec, schema=schema, stage=stage, staged=staged, job_id=job.pk, config=config
             )
+            if in_parts
+            else None
         )
-    finally:
-        _execute("RESET enable_mergejoin")
-        _execute("RESET max_parallel_workers_per_gather")
-        _execute("RESET client_min_messages")
-        _execute("RESET jit")
-        _execute("RESET work_mem")
+        _execute(check(checked, plan, plan.first if plan else None))
+    counts = _count(spec, schema, checked, config)
+    tables = [checked]
+    if plan:
+        second = plan.tables["checked"]
+        if not counts.rejected or job.accept_valid_rows:
+            _import(
+                job,
+                spec,
+                config,
+                tables,
+                counts,
+                workdir,
+                second=(plan, check(second, plan, plan.second)),
+            )
+            return
+        # Rejected already: the rest is checked too, for the report.
+        with _check_session():
+            _execute(check(second, plan, plan.second))
+        counts += _count(spec, schema, second, config)
+        tables.append(second)
     _drop_tables([stage, grid])
+
+    report_name = ""
+    if counts.rejected:
+        _progress(job, 70, _("Writing the report of rejected rows"))
+        report_name = rejected_report_write(job, spec, tables, workdir)
+    _progress(job, 75, _("Checked"), **counts.fields(), report=report_name)
+    if counts.valid == 0 or (counts.rejected and not job.accept_valid_rows):
+        _reject(job)
+        return
+    _progress(job, 80, _("Importing"))
+    _import(job, spec, config, tables, counts, workdir)
+
+
+# The session the checks run in: ST_IsValid's notices (one per bad row) are
+# noise; JIT compiling these statements costs more than it saves (2.3 s of
+# 4.2 s at 156k rows); the grid's join is a hash join (a merge join would
+# sort every row).
+_CHECK_SESSION = (
+    "SET client_min_messages = warning",
+    "SET jit = off",
+    "SET work_mem = '256MB'",
+    "SET enable_mergejoin = off",
+)
+_CHECK_SESSION_RESET = ("client_min_messages", "jit", "work_mem", "enable_mergejoin")
+
+
+@contextmanager
+def _check_session():
+    for statement in _CHECK_SESSION:
+        _execute(statement)
+    _execute(sql.SQL("SET max_parallel_workers_per_gather = {}").format(_workers()))
+    try:
+        yield
+    finally:
+        for name in (*_CHECK_SESSION_RESET, "max_parallel_workers_per_gather"):
+            _execute(f"RESET {name}")
+
+
+@dataclass(frozen=True)
+class _Counts:
+    total: int
+    valid: int
+    repaired: int
+    bin_top: int | None  # the highest BIN kept from the file
+
+    @property
+    def rejected(self) -> int:
+        return self.total - self.valid
+
+    def __add__(self, other: "_Counts") -> "_Counts":
+        tops = [t for t in (self.bin_top, other.bin_top) if t is not None]
+        return _Counts(
+            self.total + other.total,
+            self.valid + other.valid,
+            self.repaired + other.repaired,
+            max(tops) if tops else None,
+        )
+
+    def fields(self) -> dict[str, int]:
+        return {
+            "total_rows": self.total,
+            "valid_rows": self.valid,
+            "rejected_rows": self.rejected,
+            "repaired_rows": self.repaired,
+        }
+
+
+def _count(spec, schema: str, checked: str, config) -> _Counts:
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(
@@ -331,56 +421,46 @@ def _run(job: ImportJob, workdir: Path) -> None:
             )
             .as_string(connection.connection)
         )
-        total, valid, repaired, bin_top = cursor.fetchone()
-    rejected = total - valid
+        return _Counts(*cursor.fetchone())
 
-    report_name = ""
-    if rejected:
-        _progress(job, 70, _("Writing the report of rejected rows"))
-        report_name = rejected_report_write(job, spec, checked, workdir)
-    _progress(
-        job,
-        75,
-        _("Checked"),
-        total_rows=total,
-        valid_rows=valid,
-        rejected_rows=rejected,
-        repaired_rows=repaired,
-        report=report_name,
+
+def _reject(job: ImportJob, **fields) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.REJECTED,
+        stage=_("Nothing imported"),
+        progress=100,
+        finished_at=timezone.now(),
+        **fields,
     )
 
-    if valid == 0 or (rejected and not job.accept_valid_rows):
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.REJECTED,
-            stage=_("Nothing imported"),
-            progress=100,
-            finished_at=timezone.now(),
-        )
-        return
 
-    _progress(job, 80, _("Importing"))
-    actor_id = job.actor_id
-    with transaction.atomic():
-        _execute("SET LOCAL jit = off")
-        _execute("SET LOCAL work_mem = '256MB'")  # the sort by row stays in memory
-        # The index builds: the leader and two workers on two cores took 0.1 s
-        # longer than the leader and one.
-        _execute(sql.SQL("SET LOCAL max_parallel_maintenance_workers = {}").format(_workers()))
-        # The commit does not wait for the write-ahead log to reach the disk:
-        # a crash in that instant loses the import as a whole (its job is
-        # then swept as failed and can be run again), never half of it.
-        _execute("SET LOCAL synchronous_commit = off")
-        if bin_top is not None:
-            _execute(writers.bin_sequence_advance_sql(schema=schema, top=bin_top))
-        # Checks still queued by an enclosing transaction would stop the
-        # bulk load's ALTER TABLEs ("pending trigger events"): run them now.
-        _execute("SET CONSTRAINTS ALL IMMEDIATE")
-        _execute("SET CONSTRAINTS ALL DEFERRED")
-        rebuild = _bulk_indexes_drop(spec, schema, valid)
-        constraints = (
-            _bulk_keys_drop(spec, schema) + _bulk_foreign_keys_drop(spec, schema) if rebuild else []
+class _SecondPartRejected(Exception):
+    """The second part of a file checked in parts has rejected rows and the
+    user did not accept the valid ones: the transaction is rolled back."""
+
+
+def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
+    """Insert the checked tables' good rows in one transaction.  With
+    ``second`` (the plan and the statement checking the file's second part,
+    see pipeline.py) that part is checked meanwhile on another connection,
+    and inserted too if its verdicts allow."""
+    schema = connection.schema_name
+    background, expected, bin_top = None, counts.valid, counts.bin_top
+    if second:
+        plan, statement = second
+        _progress(job, 60, _("Checking and importing"))
+        session = [*_CHECK_SESSION, "SET max_parallel_workers_per_gather = 0"]
+        if spec.geometry:
+            session.append(checks.WKT_FUNCTION)
+        background = pipeline.BackgroundCheck(
+            [*session, statement.as_string(connection.connection)]
         )
-        imported = _execute(
+        expected += plan.second[1] - plan.second[0] + 1
+        bin_top = plan.bin_top
+    actor_id = job.actor_id
+
+    def insert(checked: str) -> int:
+        return _execute(
             writers.insert_sql(
                 spec,
                 schema=schema,
@@ -392,65 +472,114 @@ def _run(job: ImportJob, workdir: Path) -> None:
                 bin_digits=config.bin_digits,
             )
         )
-        if writers.records_rows_itself(spec):
-            _execute(
-                writers.import_record_sql(
-                    spec,
-                    schema=schema,
-                    job_id=job.pk,
-                    file_name=job.original_name,
-                    rows=imported,
-                    actor_id=actor_id,
-                    actor_username=job.actor_username,
-                )
-            )
-        if rebuild:
-            # Django's foreign keys are deferred; CREATE INDEX wants their
-            # queued checks done first.
+
+    try:
+        with transaction.atomic():
+            if background:
+                background.start()
+            _execute("SET LOCAL jit = off")
+            _execute("SET LOCAL work_mem = '256MB'")  # the sort by row stays in memory
+            # The index builds: the leader and two workers on two cores took
+            # 0.1 s longer than the leader and one.
+            _execute(sql.SQL("SET LOCAL max_parallel_maintenance_workers = {}").format(_workers()))
+            # The commit does not wait for the write-ahead log to reach the
+            # disk: a crash in that instant loses the import as a whole (its
+            # job is then swept as failed and can be run again), never half.
+            _execute("SET LOCAL synchronous_commit = off")
+            if bin_top is not None:
+                _execute(writers.bin_sequence_advance_sql(schema=schema, top=bin_top))
+            # Checks still queued by an enclosing transaction would stop the
+            # bulk load's ALTER TABLEs ("pending trigger events"): run them now.
             _execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for _name, definition in rebuild:
-                _execute(definition)
             _execute("SET CONSTRAINTS ALL DEFERRED")
-        for table, name, definition in constraints:  # each a sorted build or one join
-            _execute(
-                sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
-                    sql.Identifier(schema, table), sql.Identifier(name), sql.SQL(definition)
-                )
+            rebuild = _bulk_indexes_drop(spec, schema, expected)
+            constraints = (
+                _bulk_keys_drop(spec, schema) + _bulk_foreign_keys_drop(spec, schema)
+                if rebuild
+                else []
             )
-        delay = getattr(settings, "IMIS_IMPORT_COMMIT_DELAY_SECONDS", 0)
-        if delay:  # tests only: hold the transaction open so a worker can be killed in it
-            _progress_in_transaction(job, _("Importing (held open)"))
-            time.sleep(delay)
-        # Its bulk writes bypass the models' signals: the map's tiles of the
-        # layers it changed are retired here (again when this commits).
-        layers_changed_by_import(job.kind)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.DONE,
-            stage=_("Imported"),
-            progress=100,
-            imported_rows=imported,
-            finished_at=timezone.now(),
-        )
-        audit_event_record(
-            actor=job.actor,
-            action="registry.import",
-            obj=job,
-            data={
-                "kind": job.kind,
-                "imported": imported,
-                "rejected": rejected,
-                "repaired": repaired,
-                "file": job.original_name,
-            },
-        )
-        if rebuild:  # fresh statistics for the lists and the map, right after
-            transaction.on_commit(lambda: _analyze_queue(spec.kind))
+            imported = insert(tables[0])
+            report_fields = {}
+            if background:
+                background.wait()
+                counts += _count(spec, schema, plan.tables["checked"], config)
+                tables = [*tables, plan.tables["checked"]]
+                if counts.valid == 0 or (counts.rejected and not job.accept_valid_rows):
+                    raise _SecondPartRejected
+                imported += insert(plan.tables["checked"])
+                report_fields = counts.fields()
+                if counts.rejected:
+                    report_fields["report"] = rejected_report_write(job, spec, tables, workdir)
+            if writers.records_rows_itself(spec):
+                _execute(
+                    writers.import_record_sql(
+                        spec,
+                        schema=schema,
+                        job_id=job.pk,
+                        file_name=job.original_name,
+                        rows=imported,
+                        actor_id=actor_id,
+                        actor_username=job.actor_username,
+                    )
+                )
+            if rebuild:
+                # Django's foreign keys are deferred; CREATE INDEX wants their
+                # queued checks done first.
+                _execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for _name, definition in rebuild:
+                    _execute(definition)
+                _execute("SET CONSTRAINTS ALL DEFERRED")
+            for table, name, definition in constraints:  # each a sorted build or one join
+                _execute(
+                    sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+                        sql.Identifier(schema, table), sql.Identifier(name), sql.SQL(definition)
+                    )
+                )
+            delay = getattr(settings, "IMIS_IMPORT_COMMIT_DELAY_SECONDS", 0)
+            if delay:  # tests only: hold the transaction open so a worker can be killed in it
+                _progress_in_transaction(job, _("Importing (held open)"))
+                time.sleep(delay)
+            # Its bulk writes bypass the models' signals: the map's tiles of
+            # the layers it changed are retired here (again when this commits).
+            layers_changed_by_import(job.kind)
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.DONE,
+                stage=_("Imported"),
+                progress=100,
+                imported_rows=imported,
+                finished_at=timezone.now(),
+                **report_fields,
+            )
+            audit_event_record(
+                actor=job.actor,
+                action="registry.import",
+                obj=job,
+                data={
+                    "kind": job.kind,
+                    "imported": imported,
+                    "rejected": counts.rejected,
+                    "repaired": counts.repaired,
+                    "file": job.original_name,
+                },
+            )
+            if rebuild:  # fresh statistics for the lists and the map, right after
+                transaction.on_commit(lambda: _analyze_queue(spec.kind))
+    except _SecondPartRejected:
+        report = rejected_report_write(job, spec, tables, workdir)
+        _reject(job, report=report, **counts.fields())
+    finally:
+        if background:
+            background.stop()
+
+
+def _workers_count() -> int:
+    """Parallel workers for the checks and the index builds (besides the
+    leader): ``IMIS_IMPORT_PARALLEL_WORKERS``."""
+    return max(0, int(settings.IMIS_IMPORT_PARALLEL_WORKERS))
 
 
 def _workers() -> sql.Literal:
-    """Parallel workers for the checks and the index builds (besides the
-    leader): ``IMIS_IMPORT_PARALLEL_WORKERS``."""
-    return sql.Literal(max(0, int(settings.IMIS_IMPORT_PARALLEL_WORKERS)))
+    return sql.Literal(_workers_count())
 
 
 def _analyze_queue(kind: str) -> None:

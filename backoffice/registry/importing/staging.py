@@ -17,12 +17,25 @@ from backoffice.registry.importing.models import ImportJob
 STAGE_PREFIX = "registry_import_stage_"
 CHECK_PREFIX = "registry_import_check_"
 GRID_PREFIX = "registry_import_grid_"
+# A pipelined import's second checked part and its copies of the register.
+AUX_PREFIX = "registry_import_aux_"
 STALE_AFTER_SECONDS = 60 * 60
 
 
 def staging_table_names(job_id: int) -> tuple[str, str, str]:
     """The job's staging, checked and ward-grid tables."""
     return f"{STAGE_PREFIX}{job_id}", f"{CHECK_PREFIX}{job_id}", f"{GRID_PREFIX}{job_id}"
+
+
+def pipeline_table_names(job_id: int) -> dict[str, str]:
+    """A pipelined job's tables: the second part's checked table and the
+    copies of the register that part is checked against."""
+    return {part: f"{AUX_PREFIX}{part}_{job_id}" for part in ("checked", "wards", "roads", "keys")}
+
+
+def job_table_names(job_id: int) -> list[str]:
+    """Every table a job may leave behind."""
+    return [*staging_table_names(job_id), *pipeline_table_names(job_id).values()]
 
 
 def staging_tables_drop(names: list[str]) -> None:
@@ -48,8 +61,15 @@ def staging_tables_sweep(*, keep: int | None = None) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = %s"
-            " AND (tablename LIKE %s OR tablename LIKE %s OR tablename LIKE %s)",
-            [connection.schema_name, STAGE_PREFIX + "%", CHECK_PREFIX + "%", GRID_PREFIX + "%"],
+            " AND (tablename LIKE %s OR tablename LIKE %s OR tablename LIKE %s"
+            " OR tablename LIKE %s)",
+            [
+                connection.schema_name,
+                STAGE_PREFIX + "%",
+                CHECK_PREFIX + "%",
+                GRID_PREFIX + "%",
+                AUX_PREFIX + "%",
+            ],
         )
         found = [row[0] for row in cursor.fetchall()]
     running = set(

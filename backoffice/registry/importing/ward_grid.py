@@ -89,8 +89,11 @@ def cell_join_sql(*, schema: str, table: str, size: float, point: sql.Composable
     ).format(grid=sql.Identifier(schema, table), p=point, s=sql.Literal(size))
 
 
-def point_ward_sql(*, schema: str, point: sql.Composable) -> sql.Composed:
-    """The plain lookup: the lowest id of the wards the point intersects."""
+def point_ward_sql(
+    *, schema: str, point: sql.Composable, wards: str = "registry_ward"
+) -> sql.Composed:
+    """The plain lookup: the lowest id of the wards the point intersects
+    (``wards``: the table, or a copy of its id and boundary)."""
     return sql.SQL("(SELECT min(w.id) FROM {w} w WHERE ST_Intersects(w.boundary, {p}))").format(
-        w=sql.Identifier(schema, "registry_ward"), p=point
+        w=sql.Identifier(schema, wards), p=point
     )
