@@ -54,8 +54,15 @@ class Plan:
 
 def wanted(spec, *, features: int, workers: int) -> bool:
     """Whether a file is checked in parts: a buildings file of at least
-    ``PIPELINE_ROWS`` features, on a machine with a core to spare."""
-    return spec.kind == "buildings" and workers >= 1 and features >= PIPELINE_ROWS
+    ``PIPELINE_ROWS`` features, on a machine with a core to spare, run
+    outside any transaction (the other connection sees only what is
+    committed: the wards of an enclosing transaction would be invisible)."""
+    return (
+        spec.kind == "buildings"
+        and workers >= 1
+        and features >= PIPELINE_ROWS
+        and not connection.in_atomic_block
+    )
 
 
 def copies_make(*, schema: str, job_id: int) -> None:

@@ -20,7 +20,7 @@ def staging_tables_drop() -> None:
     with own_connection() as conn:
         rows = conn.execute(
             "SELECT schemaname, tablename FROM pg_tables"
-            " WHERE tablename ~ '^registry_import_(stage|check|grid)_[0-9]+$'"
+            " WHERE tablename ~ '^registry_import_(stage|check|grid|aux_[a-z]+)_[0-9]+$'"
         ).fetchall()
         for schema, table in rows:
             conn.execute(f'DROP TABLE IF EXISTS "{schema}"."{table}"')
