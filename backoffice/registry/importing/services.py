@@ -318,26 +318,12 @@ def _run(job: ImportJob, workdir: Path) -> None:
             else None
         )
         _execute(check(checked, plan, plan.first if plan else None))
+    if plan:  # counted, and the rest checked, while the first part is inserted
+        later = check(plan.tables["checked"], plan, plan.second)
+        _import(job, spec, config, [checked], None, workdir, second=(plan, later))
+        return
     counts = _count(spec, schema, checked, config)
     tables = [checked]
-    if plan:
-        second = plan.tables["checked"]
-        if not counts.rejected or job.accept_valid_rows:
-            _import(
-                job,
-                spec,
-                config,
-                tables,
-                counts,
-                workdir,
-                second=(plan, check(second, plan, plan.second)),
-            )
-            return
-        # Rejected already: the rest is checked too, for the report.
-        with _check_session():
-            _execute(check(second, plan, plan.second))
-        counts += _count(spec, schema, second, config)
-        tables.append(second)
     _drop_tables([stage, grid])
 
     report_name = ""
@@ -434,18 +420,19 @@ def _reject(job: ImportJob, **fields) -> None:
     )
 
 
-class _SecondPartRejected(Exception):
-    """The second part of a file checked in parts has rejected rows and the
-    user did not accept the valid ones: the transaction is rolled back."""
+class _Rejected(Exception):
+    """A file checked in parts has rejected rows and the user did not accept
+    the valid ones (or it has none): the transaction is rolled back."""
 
 
 def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
     """Insert the checked tables' good rows in one transaction.  With
     ``second`` (the plan and the statement checking the file's second part,
-    see pipeline.py) that part is checked meanwhile on another connection,
-    and inserted too if its verdicts allow."""
+    see pipeline.py) the first part is counted (``counts`` is None) and the
+    second checked meanwhile on another connection; both are inserted if
+    their verdicts allow."""
     schema = connection.schema_name
-    background, expected, bin_top = None, counts.valid, counts.bin_top
+    background = None
     if second:
         plan, statement = second
         _progress(job, 60, _("Checking and importing"))
@@ -455,8 +442,6 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
         background = pipeline.BackgroundCheck(
             [*session, statement.as_string(connection.connection)]
         )
-        expected += plan.second[1] - plan.second[0] + 1
-        bin_top = plan.bin_top
     actor_id = job.actor_id
 
     def insert(checked: str) -> int:
@@ -477,6 +462,16 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
         with transaction.atomic():
             if background:
                 background.start()
+                counts = _count(spec, schema, tables[0], config)
+                if counts.rejected and not job.accept_valid_rows:
+                    background.wait()  # the report names the rejected rows of both parts
+                    counts += _count(spec, schema, plan.tables["checked"], config)
+                    tables = [*tables, plan.tables["checked"]]
+                    raise _Rejected
+                expected = counts.valid + plan.second[1] - plan.second[0] + 1
+                bin_top = plan.bin_top
+            else:
+                expected, bin_top = counts.valid, counts.bin_top
             _execute("SET LOCAL jit = off")
             _execute("SET LOCAL work_mem = '256MB'")  # the sort by row stays in memory
             # The index builds: the leader and two workers on two cores took
@@ -505,7 +500,7 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
                 counts += _count(spec, schema, plan.tables["checked"], config)
                 tables = [*tables, plan.tables["checked"]]
                 if counts.valid == 0 or (counts.rejected and not job.accept_valid_rows):
-                    raise _SecondPartRejected
+                    raise _Rejected
                 imported += insert(plan.tables["checked"])
                 report_fields = counts.fields()
                 if counts.rejected:
@@ -564,8 +559,8 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
             )
             if rebuild:  # fresh statistics for the lists and the map, right after
                 transaction.on_commit(lambda: _analyze_queue(spec.kind))
-    except _SecondPartRejected:
-        report = rejected_report_write(job, spec, tables, workdir)
+    except _Rejected:
+        report = rejected_report_write(job, spec, tables, workdir) if counts.rejected else ""
         _reject(job, report=report, **counts.fields())
     finally:
         if background:

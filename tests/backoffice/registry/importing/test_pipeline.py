@@ -123,11 +123,24 @@ def test_a_rejected_row_in_the_second_part_rolls_back_the_first(tmp_path):
     result = _imports(tmp_path, {"refused": (rows, False), "accepted": (rows, True)})
     refused, accepted = result["refused"], result["accepted"]
     assert refused["status"] == "rejected" and refused["imported"] == 0, refused
-    assert refused["bins"] == [] and refused["rejected"] == 1
+    assert refused["bins"] == [] and refused["rejected"] == 1 and refused["total"] == 10
     assert "\n10," in refused["report"] and "floors:invalid" in refused["report"]
     assert refused["leftovers"] == 0
     assert accepted["status"] == "done" and accepted["imported"] == 9, accepted
     assert accepted["rejected"] == 1 and "floors:invalid" in accepted["report"]
+
+
+def test_a_rejected_row_in_the_first_part_reports_the_rows_of_both(tmp_path):
+    rows = [building_row(1, i, house_no=f"h{i:02d}") for i in range(10)]
+    rows[2]["properties"]["floors"] = "many"  # the first part
+    rows[9]["properties"]["use"] = "palace"  # the second
+    result = _imports(tmp_path, {"refused": (rows, False)})
+    refused = result["refused"]
+    assert refused["status"] == "rejected" and refused["imported"] == 0, refused
+    assert refused["rejected"] == 2 and refused["total"] == 10 and refused["valid"] == 8
+    report = refused["report"]
+    assert "\n3," in report and "\n10," in report and "use:choice" in report
+    assert refused["leftovers"] == 0
 
 
 def test_the_second_part_is_checked_against_the_register_and_the_whole_file(tmp_path):
