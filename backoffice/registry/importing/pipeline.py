@@ -137,10 +137,11 @@ def plan_make(
 
 class BackgroundCheck:
     """Statements run in a thread, on a database connection of its own
-    (autocommit): the second part's checks."""
+    (autocommit): the second part's checks, then (``then``) its count."""
 
-    def __init__(self, statements: list[str]) -> None:
-        self._statements = statements
+    def __init__(self, statements: list[str], *, then: str | None = None) -> None:
+        self._statements, self._then = statements, then
+        self.result: tuple | None = None  # the row ``then`` selects, once done
         self._error: BaseException | None = None
         self._connection: psycopg.Connection | None = None
         self._db = dict(connection.settings_dict)  # this thread's: the other has its own
@@ -164,6 +165,8 @@ class BackgroundCheck:
                 self._connection = own
                 for statement in self._statements:
                     own.execute(statement)
+                if self._then:
+                    self.result = own.execute(self._then).fetchone()
         except BaseException as exc:  # handed to the thread that waits
             self._error = exc
 

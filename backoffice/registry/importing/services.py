@@ -392,21 +392,25 @@ class _Counts:
         }
 
 
+def _count_sql(spec, schema: str, checked: str, config) -> str:
+    return (
+        sql.SQL(
+            "SELECT count(*), count(*) FILTER (WHERE cardinality(reasons) = 0),"
+            " count(*) FILTER (WHERE repaired AND cardinality(reasons) = 0), {top} FROM {}"
+        )
+        .format(
+            sql.Identifier(schema, checked),
+            top=writers.bin_top_sql(prefix=config.bin_prefix)
+            if spec.kind == "buildings"
+            else sql.SQL("NULL"),
+        )
+        .as_string(connection.connection)
+    )
+
+
 def _count(spec, schema: str, checked: str, config) -> _Counts:
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL(
-                "SELECT count(*), count(*) FILTER (WHERE cardinality(reasons) = 0),"
-                " count(*) FILTER (WHERE repaired AND cardinality(reasons) = 0), {top} FROM {}"
-            )
-            .format(
-                sql.Identifier(schema, checked),
-                top=writers.bin_top_sql(prefix=config.bin_prefix)
-                if spec.kind == "buildings"
-                else sql.SQL("NULL"),
-            )
-            .as_string(connection.connection)
-        )
+        cursor.execute(_count_sql(spec, schema, checked, config))
         return _Counts(*cursor.fetchone())
 
 
@@ -440,7 +444,8 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
         if spec.geometry:
             session.append(checks.WKT_FUNCTION)
         background = pipeline.BackgroundCheck(
-            [*session, statement.as_string(connection.connection)]
+            [*session, statement.as_string(connection.connection)],
+            then=_count_sql(spec, schema, plan.tables["checked"], config),
         )
     actor_id = job.actor_id
 
@@ -465,7 +470,7 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
                 counts = _count(spec, schema, tables[0], config)
                 if counts.rejected and not job.accept_valid_rows:
                     background.wait()  # the report names the rejected rows of both parts
-                    counts += _count(spec, schema, plan.tables["checked"], config)
+                    counts += _Counts(*background.result)
                     tables = [*tables, plan.tables["checked"]]
                     raise _Rejected
                 expected = counts.valid + plan.second[1] - plan.second[0] + 1
@@ -497,7 +502,7 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
             report_fields = {}
             if background:
                 background.wait()
-                counts += _count(spec, schema, plan.tables["checked"], config)
+                counts += _Counts(*background.result)
                 tables = [*tables, plan.tables["checked"]]
                 if counts.valid == 0 or (counts.rejected and not job.accept_valid_rows):
                     raise _Rejected
