@@ -26,7 +26,9 @@ import threading
 from dataclasses import dataclass, field
 
 import psycopg
+from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils.translation import gettext as _
 from psycopg import sql
 
 from backoffice.registry.importing import checks
@@ -65,9 +67,9 @@ def wanted(spec, *, features: int, workers: int) -> bool:
     )
 
 
-def copies_make(*, schema: str, job_id: int) -> None:
+def copies_make(*, schema: str, job_id: int) -> dict[str, str]:
     """Copy what the checks read from the wards and roads tables (while
-    ogr2ogr stages the file)."""
+    ogr2ogr stages the file); returns the job's table names."""
     tables = pipeline_table_names(job_id)
     ident = sql.Identifier
     execute(
@@ -85,6 +87,37 @@ def copies_make(*, schema: str, job_id: int) -> None:
     )
     for name in ("wards", "roads"):
         execute(sql.SQL("ANALYZE {}").format(ident(schema, tables[name])))
+    return tables
+
+
+def copies_verify(*, schema: str, plan: Plan) -> None:
+    """Inside the import's transaction, which now holds the wards and roads
+    tables: every ward and road of the copies still exists, so every row
+    checked against them refers to one (their foreign keys are then added
+    without reading the rows)."""
+    ident = sql.Identifier
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL(
+                "SELECT EXISTS (SELECT id FROM {wc} EXCEPT SELECT id FROM {w})"
+                " OR EXISTS (SELECT id FROM {rc} EXCEPT SELECT id FROM {r})"
+            )
+            .format(
+                wc=ident(schema, plan.tables["wards"]),
+                w=ident(schema, "registry_ward"),
+                rc=ident(schema, plan.tables["roads"]),
+                r=ident(schema, "registry_road"),
+            )
+            .as_string(connection.connection)
+        )
+        (changed,) = cursor.fetchone()
+    if changed:
+        raise ValidationError(
+            _(
+                "Wards or roads were deleted while the file was being imported;"
+                " nothing was imported. Run the import again."
+            )
+        )
 
 
 def plan_make(

@@ -31,21 +31,22 @@ MARGIN = 64
 SMALLEST_CELL = 1e-7
 
 
-def ward_grid_build(*, schema: str, table: str) -> float | None:
+def ward_grid_build(*, schema: str, table: str, wards: str = "registry_ward") -> float | None:
     """Create ``schema.table`` (i, j, ward_id) and return its cell size, or
-    None (and no table) when there are no wards or two of them overlap.
+    None (and no table) when there are no wards or two of them overlap
+    (``wards``: the table, or a copy of its id and boundary).
     A ward GEOS cannot test (an invalid boundary drawn by hand) means no
     grid either: every point is then looked up."""
     try:
         with transaction.atomic():
-            return _build(schema, table)
+            return _build(schema, table, wards)
     except DatabaseError:
         log.warning("no ward grid for this import: the wards could not be tested", exc_info=True)
         return None
 
 
-def _build(schema: str, table: str) -> float | None:
-    wards = sql.Identifier(schema, "registry_ward")
+def _build(schema: str, table: str, wards_table: str) -> float | None:
+    wards = sql.Identifier(schema, wards_table)
     with connection.cursor() as cursor:
         cursor.execute(
             sql.SQL(
