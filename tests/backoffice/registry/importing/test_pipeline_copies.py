@@ -33,3 +33,34 @@ def test_a_ward_deleted_after_the_copy_stops_the_import(registry_a):
     Ward.objects.filter(number=4).delete()
     with pytest.raises(ValidationError, match="deleted while the file was being imported"):
         pipeline.copies_verify(schema=connection.schema_name, plan=plan)
+
+
+def test_a_foreign_key_that_does_not_hold_is_logged_and_left_not_valid(registry_a, caplog):
+    """constraints_validate runs before every import: a key that cannot be
+    validated is reported in the log and does not stop the import."""
+    from backoffice.registry.importing.services import constraints_validate
+    from tests.backoffice.registry.factories import building_make
+
+    building = building_make(ward=1, index=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the new row's checks, done
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = 'registry_building'::regclass AND contype = 'f'"
+            " AND pg_get_constraintdef(oid) LIKE 'FOREIGN KEY (ward_id)%%'"
+        )
+        name, definition = cursor.fetchone()
+        drop = sql.SQL("ALTER TABLE registry_building DROP CONSTRAINT {}").format(
+            sql.Identifier(name)
+        )
+        cursor.execute(drop.as_string(connection.connection))
+        cursor.execute("UPDATE registry_building SET ward_id = -1 WHERE id = %s", [building.pk])
+        add = sql.SQL("ALTER TABLE registry_building ADD CONSTRAINT {} {} NOT VALID").format(
+            sql.Identifier(name), sql.SQL(definition)
+        )
+        cursor.execute(add.as_string(connection.connection))
+    assert constraints_validate() == []
+    assert "does not hold" in caplog.text
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s", [name])
+        assert cursor.fetchone() == (False,)
