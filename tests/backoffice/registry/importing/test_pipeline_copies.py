@@ -62,5 +62,9 @@ def test_a_foreign_key_that_does_not_hold_is_logged_and_left_not_valid(registry_
     assert constraints_validate() == []
     assert "does not hold" in caplog.text
     with connection.cursor() as cursor:
-        cursor.execute("SELECT convalidated FROM pg_constraint WHERE conname = %s", [name])
+        cursor.execute(
+            "SELECT convalidated FROM pg_constraint"
+            " WHERE conrelid = 'registry_building'::regclass AND conname = %s",
+            [name],
+        )
         assert cursor.fetchone() == (False,)
