@@ -68,3 +68,23 @@ def test_a_foreign_key_that_does_not_hold_is_logged_and_left_not_valid(registry_
             [name],
         )
         assert cursor.fetchone() == (False,)
+
+
+def test_a_killed_runs_copies_and_second_part_are_swept(registry_a):
+    """A worker killed while a file was checked in parts leaves the second
+    part's table and the copies; the next run drops them with the rest."""
+    from backoffice.registry.importing.staging import (
+        pipeline_table_names,
+        staging_tables_sweep,
+    )
+
+    left = pipeline_table_names(990003)
+    pipeline.copies_make(schema=connection.schema_name, job_id=990003)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("CREATE UNLOGGED TABLE {} (row_no integer)")
+            .format(sql.Identifier(left["checked"]))
+            .as_string(connection.connection)
+        )
+    swept = staging_tables_sweep()
+    assert {left["checked"], left["wards"], left["roads"]} <= set(swept)
