@@ -285,14 +285,19 @@ def check_table_sql(
     it); ``sources`` names tables to read instead of the register's
     (``registry_ward``, ``registry_road`` and the import's own table, for
     the keys already registered), see services.py."""
-    sources = sources or {}
+
+    def source(table: str) -> str:
+        return (sources or {}).get(table, table)
+
     ident = sql.Identifier
     raws, values, reasons = [], [], []
     raw_names, value_names, finish = [], [], []
+    base_names = ["row_no"]  # the first layer's columns, as ``raws`` names them
     for column in spec.columns:
         raw_name, value_name = f"raw_{column.name}", f"v_{column.name}"
         raws.append(sql.SQL("{} AS {}").format(_raw(column, staged_columns), ident(raw_name)))
         raw_names.append(raw_name)
+        base_names.append(raw_name)
         raw_ref, value_ref = (
             sql.SQL("l.{}").format(ident(raw_name)),
             sql.SQL("l.{}").format(ident(value_name)),
@@ -300,6 +305,7 @@ def check_table_sql(
         if _native(column, staged_columns):
             number_name = f"n_{column.name}"
             raws.append(sql.SQL("s.{} AS {}").format(ident(column.name), ident(number_name)))
+            base_names.append(number_name)
             value = _native_value(
                 column, sql.SQL("l.{}").format(ident(number_name)), staged_columns[column.name]
             )
@@ -316,11 +322,6 @@ def check_table_sql(
     # Layers: the cells' text (and the geometry as read), their typed values,
     # the reasons; then the geometry's layers.
     base = [sql.SQL("s.src_fid AS row_no"), *raws, sql.SQL("clock_timestamp() AS _layer0")]
-    base_names = ["row_no"]
-    for column in spec.columns:
-        base_names.append(f"raw_{column.name}")
-        if _native(column, staged_columns):
-            base_names.append(f"n_{column.name}")
     if spec.geometry:
         text_col = next((n for n in GEOMETRY_TEXT_NAMES if n in staged_columns), None)
         if text_col:  # Excel (or a CSV read without geometry): WKT as text
@@ -450,7 +451,7 @@ def check_table_sql(
     else:
         repaired = sql.SQL("false")
 
-    target = ident(schema, sources.get(spec.table, spec.table))
+    target = ident(schema, source(spec.table))
     if spec.kind == "buildings":
         grid_ward = sql.SQL("l.grid_ward") if ward_grid else sql.SQL("NULL::bigint")
         layers.add(
@@ -464,7 +465,7 @@ def check_table_sql(
                         lookup=point_ward_sql(
                             schema=schema,
                             point=sql.SQL("l.lookup_pos"),
-                            wards=sources.get("registry_ward", "registry_ward"),
+                            wards=source("registry_ward"),
                         ),
                     ),
                 )
@@ -477,7 +478,7 @@ def check_table_sql(
             joins,
             extra_select,
             extra_reasons,
-            sources.get("registry_road", "registry_road"),
+            source("registry_road"),
         )
         extra_select.append(sql.SQL("b.ward_found AS ward_id"))
         extra_reasons.append(

@@ -33,6 +33,7 @@ from psycopg import sql
 
 from backoffice.registry.importing import checks
 from backoffice.registry.importing.staging import execute, pipeline_table_names
+from tenants.connections import own_connection
 
 log = logging.getLogger(__name__)
 
@@ -184,17 +185,8 @@ class BackgroundCheck:
         self._thread.start()
 
     def _run(self) -> None:
-        db = self._db
         try:
-            with psycopg.connect(
-                host=db["HOST"] or None,
-                port=db["PORT"] or None,
-                dbname=db["NAME"],
-                user=db["USER"],
-                password=db.get("PASSWORD") or None,
-                application_name="imis-import-check",
-                autocommit=True,
-            ) as own:
+            with own_connection(self._db, application_name="imis-import-check") as own:
                 self._connection = own
                 for statement in self._statements:
                     own.execute(statement)

@@ -39,7 +39,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -52,12 +52,13 @@ from backoffice.registry.importing.schema import IMPORT_ROLES, KINDS
 from backoffice.registry.importing.staging import bulk_foreign_keys_drop as _bulk_foreign_keys_drop
 from backoffice.registry.importing.staging import bulk_indexes_drop as _bulk_indexes_drop
 from backoffice.registry.importing.staging import bulk_keys_drop as _bulk_keys_drop
-from backoffice.registry.importing.staging import execute as _execute
 from backoffice.registry.importing.staging import (
+    constraints_validate,
     holding_codes_stage,
     job_table_names,
     staging_tables_sweep,
 )
+from backoffice.registry.importing.staging import execute as _execute
 from backoffice.registry.importing.staging import staged_columns as _staged_columns
 from backoffice.registry.importing.staging import staging_table_names as _tables
 from backoffice.registry.importing.staging import staging_tables_drop as _drop_tables
@@ -65,6 +66,7 @@ from backoffice.registry.importing.ward_grid import ward_grid_build
 from backoffice.registry.layers import layers_changed_by_import
 from backoffice.registry.services import registry_config_get
 from tenants.audit.services import audit_event_record
+from tenants.connections import own_connection
 from tenants.permissions import user_roles
 
 log = logging.getLogger(__name__)
@@ -615,52 +617,9 @@ def import_statistics_refresh(*, kind: str) -> None:
     constraints_validate()
 
 
-def constraints_validate() -> list[str]:
-    """Validate the foreign keys a bulk load added NOT VALID (see _import),
-    in this municipality's schema; run after each bulk load and before each
-    import (a lost task is caught up).  VALIDATE blocks no reads or writes."""
-    schema = connection.schema_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT t.relname, k.conname FROM pg_constraint k"
-            " JOIN pg_class t ON t.oid = k.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
-            " WHERE n.nspname = %s AND NOT k.convalidated AND k.contype = 'f'"
-            " ORDER BY t.relname, k.conname",
-            [schema],
-        )
-        pending = cursor.fetchall()
-    validated = []
-    for table, name in pending:
-        try:
-            with transaction.atomic():
-                _execute(
-                    sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(
-                        sql.Identifier(schema, table), sql.Identifier(name)
-                    )
-                )
-        except DatabaseError:  # rows that break it: the operators must see it, imports go on
-            log.exception("foreign key %s.%s.%s does not hold", schema, table, name)
-        else:
-            validated.append(name)
-    return validated
-
-
 def _progress_in_transaction(job: ImportJob, stage: str) -> None:
     """Announce the held transaction on a connection of its own (tests)."""
-    import psycopg
-
-    from backoffice.registry.importing.ogr import pg_conninfo
-
-    _ds, env = pg_conninfo()
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"],
-        port=db["PORT"],
-        dbname=db["NAME"],
-        user=db["USER"],
-        password=env["PGPASSWORD"],
-        autocommit=True,
-    ) as other:
+    with own_connection() as other:
         other.execute(
             sql.SQL("UPDATE {} SET stage = %s WHERE id = %s").format(
                 sql.Identifier(connection.schema_name, ImportJob._meta.db_table)
