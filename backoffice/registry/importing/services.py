@@ -436,9 +436,11 @@ class _Rejected(Exception):
 def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
     """Insert the checked tables' good rows in one transaction.  With
     ``second`` (the plan and the statement checking the file's second part,
-    see pipeline.py) the first part is counted (``counts`` is None) and the
-    second checked meanwhile on another connection; both are inserted if
-    their verdicts allow."""
+    see pipeline.py; ``counts`` is None) the first part is inserted while
+    another connection checks the second and then counts both parts; the
+    second is inserted too if their verdicts allow, else everything is
+    rolled back (the BIN numbers the first part took with it: see
+    writers.bin_sequence_hold_sql)."""
     schema = connection.schema_name
     background = None
     if second:
@@ -449,7 +451,10 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
             session.append(checks.WKT_FUNCTION)
         background = pipeline.BackgroundCheck(
             [*session, statement.as_string(connection.connection)],
-            then=_count_sql(spec, schema, plan.tables["checked"], config),
+            then=[
+                _count_sql(spec, schema, plan.tables["checked"], config),
+                _count_sql(spec, schema, tables[0], config),
+            ],
         )
     actor_id = job.actor_id
 
@@ -471,16 +476,11 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
         with transaction.atomic():
             if background:
                 background.start()
-                counts = _count(spec, schema, tables[0], config)
-                if counts.rejected and not job.accept_valid_rows:
-                    background.wait()  # the report names the rejected rows of both parts
-                    counts += _Counts(*background.result)
-                    tables = [*tables, plan.tables["checked"]]
-                    raise _Rejected
-                expected = counts.valid + plan.second[1] - plan.second[0] + 1
-                bin_top = plan.bin_top
+                expected, bin_top = plan.second[1], plan.bin_top  # at most every row
             else:
                 expected, bin_top = counts.valid, counts.bin_top
+            if spec.kind == "buildings":  # before the bulk load locks the buildings
+                _execute(writers.bin_sequence_hold_sql(schema=schema))
             _execute("SET LOCAL jit = off")
             _execute("SET LOCAL work_mem = '256MB'")  # the sort by row stays in memory
             # The index builds: the leader and two workers on two cores took
@@ -506,10 +506,11 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
             report_fields = {}
             if background:
                 background.wait()
-                counts += _Counts(*background.result)
+                second_counts, counts = (_Counts(*row) for row in background.results)
+                counts += second_counts
                 tables = [*tables, plan.tables["checked"]]
                 if counts.valid == 0 or (counts.rejected and not job.accept_valid_rows):
-                    raise _Rejected
+                    raise _Rejected  # the report names the rejected rows of both parts
                 imported += insert(plan.tables["checked"])
                 report_fields = counts.fields()
                 if counts.rejected:

@@ -123,10 +123,16 @@ def insert_sql(
         targets.insert(0, "bin")
         exprs.insert(
             0,
+            # Zero-padded to the digits, longer numbers as they are (lpad
+            # would cut them): as bin_format does.
             sql.SQL(
-                "COALESCE(src.raw_bin,"
-                " {p} || lpad(src.n::text, greatest({d}, length(src.n::text)), '0'))"
-            ).format(p=sql.Literal(bin_prefix), d=sql.Literal(bin_digits)),
+                "COALESCE(src.raw_bin, {p} || CASE WHEN src.n < {limit}"
+                " THEN lpad(src.n::text, {d}, '0') ELSE src.n::text END)"
+            ).format(
+                p=sql.Literal(bin_prefix),
+                d=sql.Literal(bin_digits),
+                limit=sql.Literal(10**bin_digits),
+            ),
         )
     if spec.kind in _TIMESTAMPED:
         targets += ["created_at", "updated_at"]
@@ -236,6 +242,19 @@ def bin_top_sql(*, prefix: str) -> sql.Composed:
         "max(substr(raw_bin, {start})::bigint) FILTER"
         " (WHERE cardinality(reasons) = 0 AND raw_bin IS NOT NULL)"
     ).format(start=sql.Literal(len(prefix) + 1))
+
+
+def bin_sequence_hold_sql(*, schema: str) -> sql.Composed:
+    """Make the BIN sequence part of the import's transaction.  ALTER
+    SEQUENCE gives it new storage in this transaction, so the numbers the
+    import takes (and moving it past the file's BINs) are given back if the
+    import rolls back: a rejected, failed or killed import spends none.  It
+    also holds the sequence: another session's ``nextval`` (a building
+    created meanwhile) waits for the commit, as its insert would wait for a
+    bulk load's lock on the buildings anyway.  Run it before that lock is
+    taken (a creator holding the sequence then finishes first).  The
+    increment stays 1."""
+    return sql.SQL("ALTER SEQUENCE {} INCREMENT BY 1").format(sql.Identifier(schema, BIN_SEQUENCE))
 
 
 def bin_sequence_advance_sql(*, schema: str, top: int) -> sql.Composed:

@@ -48,7 +48,14 @@ def run(path, accept=False):
     with open(path, "rb") as fh:
         job.source.save("b.gpkg", File(fh), save=False)
     job.save()
+    sequence = "SELECT last_value, is_called FROM registry_bin_seq"
+    with connection.cursor() as cursor:
+        cursor.execute(sequence)
+        before = cursor.fetchone()
     job = import_job_run(job_id=job.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sequence)
+        sequence_kept = cursor.fetchone() == before
     with connection.cursor() as cursor:
         cursor.execute("SELECT conname FROM pg_constraint WHERE NOT convalidated"
                        " AND connamespace = 'jashore'::regnamespace ORDER BY 1")
@@ -63,6 +70,7 @@ def run(path, accept=False):
         "status": job.status, "imported": job.imported_rows, "rejected": job.rejected_rows,
         "total": job.total_rows, "valid": job.valid_rows, "report": report,
         "leftovers": leftovers, "not_valid": not_valid, "validated": validated,
+        "sequence_kept": sequence_kept,
         "bins": [b.bin for b in Building.objects.filter(import_job=job.pk).order_by("id")],
         "houses": [b.house_number
                    for b in Building.objects.filter(import_job=job.pk).order_by("bin")],
@@ -138,7 +146,11 @@ def test_a_rejected_row_in_the_second_part_rolls_back_the_first(tmp_path):
     assert refused["bins"] == [] and refused["rejected"] == 1 and refused["total"] == 10
     assert "\n10," in refused["report"] and "floors:invalid" in refused["report"]
     assert refused["leftovers"] == 0
+    # The first part was inserted before the second's verdict: rolled back,
+    # the BIN numbers it took with it.
+    assert refused["sequence_kept"], "a rejected import spent BIN numbers"
     assert accepted["status"] == "done" and accepted["imported"] == 9, accepted
+    assert not accepted["sequence_kept"]
     assert accepted["rejected"] == 1 and "floors:invalid" in accepted["report"]
 
 
@@ -153,6 +165,7 @@ def test_a_rejected_row_in_the_first_part_reports_the_rows_of_both(tmp_path):
     report = refused["report"]
     assert "\n3," in report and "\n10," in report and "use:choice" in report
     assert refused["leftovers"] == 0
+    assert refused["sequence_kept"], "a rejected import spent BIN numbers"
 
 
 def test_the_second_part_is_checked_against_the_register_and_the_whole_file(tmp_path):
