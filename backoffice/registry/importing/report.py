@@ -16,9 +16,18 @@ from backoffice.registry.importing.models import ImportJob
 from backoffice.registry.importing.staging import execute as _execute
 
 
-def rejected_report_write(job: ImportJob, spec, checked: list[str], workdir: Path) -> str:
+def rejected_report_write(
+    job: ImportJob,
+    spec,
+    checked: list[str],
+    workdir: Path,
+    *,
+    stage: str,
+    staged_columns: dict[str, str],
+) -> str:
     """Every rejected row: its row number, reasons and the values it had
-    (``checked``: the checked tables, one per part of the file)."""
+    (``checked``: the checked tables, one per part of the file; the cells
+    are read from the staging table ``stage``, as the checks read them)."""
     schema = connection.schema_name
     messages = checks.reason_messages(spec)
     _execute(
@@ -35,22 +44,27 @@ def rejected_report_write(job: ImportJob, spec, checked: list[str], workdir: Pat
         if spec.kind == "holdings"
         else sql.SQL("NULL")
     )
-    raw_columns = [sql.Identifier(f"raw_{column.name}") for column in spec.columns]
+    verdicts = ["row_no", "reasons"] + (["code_error"] if spec.kind == "holdings" else [])
     query = sql.SQL(
         "COPY (SELECT c.row_no, array_to_string(c.reasons, ' '),"
         " (SELECT string_agg(COALESCE({code_error}, m.message, r), ' ' ORDER BY ord)"
         "  FROM unnest(c.reasons) WITH ORDINALITY AS u(r, ord)"
         "  LEFT JOIN pg_temp.imis_reasons m ON m.code = u.r), {raws}"
-        " FROM ({checked}) c WHERE cardinality(c.reasons) > 0 ORDER BY c.row_no)"
+        " FROM ({checked}) c JOIN {stage} s ON s.src_fid = c.row_no"
+        " WHERE cardinality(c.reasons) > 0 ORDER BY c.row_no)"
         " TO STDOUT WITH (FORMAT csv)"
     ).format(
         code_error=code_error,
         raws=sql.SQL(", ").join(
-            checks.formula_guard(sql.SQL("c.{}").format(r)) for r in raw_columns
+            checks.formula_guard(cell) for cell in checks.raw_cells_sql(spec, staged_columns)
         ),
         checked=sql.SQL(" UNION ALL ").join(
-            sql.SQL("SELECT * FROM {}").format(sql.Identifier(schema, name)) for name in checked
+            sql.SQL("SELECT {} FROM {}").format(
+                sql.SQL(", ").join(map(sql.Identifier, verdicts)), sql.Identifier(schema, name)
+            )
+            for name in checked
         ),
+        stage=sql.Identifier(schema, stage),
     )
     header = io.StringIO()
     csv.writer(header).writerow(

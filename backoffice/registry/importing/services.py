@@ -324,16 +324,20 @@ def _run(job: ImportJob, workdir: Path) -> None:
         _execute(check(checked, plan, plan.first if plan else None))
     if plan:  # counted, and the rest checked, while the first part is inserted
         later = check(plan.tables["checked"], plan, plan.second)
-        _import(job, spec, config, [checked], None, workdir, second=(plan, later))
+        second = (plan, later, stage, staged)
+        _import(job, spec, config, [checked], None, workdir, second=second)
         return
     counts = _count(spec, schema, checked, config)
     tables = [checked]
-    _drop_tables([stage, grid])
+    _drop_tables([grid])
 
     report_name = ""
     if counts.rejected:
         _progress(job, 70, _("Writing the report of rejected rows"))
-        report_name = rejected_report_write(job, spec, tables, workdir)
+        report_name = rejected_report_write(
+            job, spec, tables, workdir, stage=stage, staged_columns=staged
+        )
+    _drop_tables([stage])
     _progress(job, 75, _("Checked"), **counts.fields(), report=report_name)
     if counts.valid == 0 or (counts.rejected and not job.accept_valid_rows):
         _reject(job)
@@ -435,8 +439,9 @@ class _Rejected(Exception):
 
 def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
     """Insert the checked tables' good rows in one transaction.  With
-    ``second`` (the plan and the statement checking the file's second part,
-    see pipeline.py; ``counts`` is None) the first part is inserted while
+    ``second`` (the plan, the statement checking the file's second part, see
+    pipeline.py, and the staging table and its columns, where a report reads
+    the rejected rows' cells; ``counts`` is None) the first part is inserted while
     another connection checks the second and then counts both parts; the
     second is inserted too if their verdicts allow, else everything is
     rolled back (the BIN numbers the first part took with it: see
@@ -444,7 +449,13 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
     schema = connection.schema_name
     background = None
     if second:
-        plan, statement = second
+        plan, statement, stage, staged = second
+
+        def report_write(tables: list[str]) -> str:
+            return rejected_report_write(
+                job, spec, tables, workdir, stage=stage, staged_columns=staged
+            )
+
         _progress(job, 60, _("Checking and importing"))
         session = [*_CHECK_SESSION, "SET max_parallel_workers_per_gather = 0"]
         if spec.geometry:
@@ -514,7 +525,7 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
                 imported += insert(plan.tables["checked"])
                 report_fields = counts.fields()
                 if counts.rejected:
-                    report_fields["report"] = rejected_report_write(job, spec, tables, workdir)
+                    report_fields["report"] = report_write(tables)
             if writers.records_rows_itself(spec):
                 _execute(
                     writers.import_record_sql(
@@ -584,7 +595,7 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
             if rebuild:  # fresh statistics for the lists and the map, right after
                 transaction.on_commit(lambda: _analyze_queue(spec.kind))
     except _Rejected:
-        report = rejected_report_write(job, spec, tables, workdir) if counts.rejected else ""
+        report = report_write(tables) if counts.rejected else ""
         _reject(job, report=report, **counts.fields())
     finally:
         if background:
