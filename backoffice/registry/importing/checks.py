@@ -307,10 +307,23 @@ def check_table_sql(
     raws, values, reasons = [], [], []
     raw_names, value_names, finish = [], [], []
     base_names = ["row_no"]  # the first layer's columns, as ``raws`` names them
+    # Columns the file does not have: constants, added at the top (their
+    # reasons fold to constants too), not parsed or carried through the
+    # layers a row at a time.
+    absent: dict[str, sql.Composable] = {}
     for column in spec.columns:
         raw_name, value_name = f"raw_{column.name}", f"v_{column.name}"
-        raws.append(sql.SQL("{} AS {}").format(_raw(column, staged_columns), ident(raw_name)))
         raw_names.append(raw_name)
+        value_names.append(value_name)
+        if column.name not in staged_columns:
+            nothing = sql.SQL("NULL::text")
+            value = _value(column, nothing)
+            reasons.extend(_reasons(column, nothing, value))
+            if column.default is not None:
+                value = sql.SQL("COALESCE({}, {})").format(value, _lit(column.default))
+            absent[raw_name], absent[value_name] = nothing, value
+            continue
+        raws.append(sql.SQL("{} AS {}").format(_raw(column, staged_columns), ident(raw_name)))
         base_names.append(raw_name)
         raw_ref, value_ref = (
             sql.SQL("l.{}").format(ident(raw_name)),
@@ -326,7 +339,6 @@ def check_table_sql(
         else:
             value = _value(column, raw_ref)
         values.append((value_name, value))
-        value_names.append(value_name)
         reasons.extend(_reasons(column, raw_ref, value_ref))
         if column.default is not None:  # the default, once the reasons are given
             finish.append(
@@ -360,7 +372,9 @@ def check_table_sql(
     numbers = tuple(name for name in base_names if name.startswith("n_"))
     # Dropped in the layer that gives the field reasons (their last reader).
     early_raws = tuple(
-        f"raw_{column.name}" for column in spec.columns if column.name not in LATE_RAWS
+        f"raw_{column.name}"
+        for column in spec.columns
+        if column.name not in LATE_RAWS and column.name in staged_columns
     )
     field_reasons = (
         "field_reasons",
@@ -510,12 +524,13 @@ def check_table_sql(
                 g=good_geom
             )
         )
-        # A BIN given in the file is kept when it has this municipality's form.
-        extra_reasons.append(
-            sql.SQL("CASE WHEN b.raw_bin IS NOT NULL AND NOT {} THEN 'bin:format' END").format(
-                _bin_form(sql.SQL("b.raw_bin"), bin_prefix, bin_digits)
+        if "bin" in staged_columns:
+            # A BIN given in the file is kept when it has this municipality's form.
+            extra_reasons.append(
+                sql.SQL("CASE WHEN b.raw_bin IS NOT NULL AND NOT {} THEN 'bin:format' END").format(
+                    _bin_form(sql.SQL("b.raw_bin"), bin_prefix, bin_digits)
+                )
             )
-        )
         key_expr = sql.SQL("b.raw_bin")
         dup_keys = sql.SQL("SELECT {} FROM {} s").format(
             _raw(spec.column("bin"), staged_columns), ident(schema, stage)
@@ -596,7 +611,8 @@ def check_table_sql(
         dup_keys = sql.SQL("SELECT code FROM pg_temp.imis_codes")
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = hc.code)").format(t=target)
 
-    if spec.key:
+    # A key the file does not have is NULL in every row: nothing to compare.
+    if spec.key and (spec.kind == "holdings" or spec.key in staged_columns):
         extra_reasons.append(
             sql.SQL(
                 "CASE WHEN {k} IN (SELECT d.key FROM ({dups}) d(key) WHERE d.key IS NOT NULL"
@@ -612,6 +628,14 @@ def check_table_sql(
     for raw_name, value_name in zip(raw_names, value_names, strict=True):
         keep += [raw_name, value_name] if raw_name not in early_raws else [value_name]
     keep.append("field_reasons")
+    layer = layers.sql
+    if absent:  # a plain subquery: merged into the top, its constants folded
+        layer = sql.SQL("SELECT b0.*, {} FROM ({}) b0").format(
+            sql.SQL(", ").join(
+                sql.SQL("{} AS {}").format(expr, ident(name)) for name, expr in absent.items()
+            ),
+            layer,
+        )
     # The verdict first: counting the good rows reads no further into a row.
     return sql.SQL(
         "CREATE UNLOGGED TABLE {checked} AS"
@@ -624,7 +648,7 @@ def check_table_sql(
         keep=sql.SQL(", ").join(sql.SQL("b.{}").format(ident(name)) for name in keep),
         extra=sql.SQL(", ").join(extra_select),
         reasons=sql.SQL(", ").join(extra_reasons),
-        layer=layers.sql,
+        layer=layer,
         joins=sql.SQL(" ").join(joins),
     )
 
