@@ -49,7 +49,7 @@ with schema_context("jashore"):
 def jashore_wards(live_portal, celery_worker):
     result = manage("shell", "-c", _SETUP)
     if result.returncode != 0:
-        pytest.skip(f"jashore has registry rows from elsewhere: {result.stderr[-200:]}")
+        pytest.fail(f"jashore registry setup failed: {result.stderr[-200:]}")
     yield
     result = manage("shell", "-c", _TEARDOWN)
     assert result.returncode == 0, result.stderr

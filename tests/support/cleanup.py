@@ -39,10 +39,10 @@ def shell_setup(setup: str, teardown: str, *, what: str) -> int:
     """Run ``setup`` (a ``manage.py shell`` script ending by printing an id)
     in a fresh process and return the id.  When it fails, its own half-made
     data is torn down (not data it found there: "not empty") and the test
-    is skipped with the reason."""
+    fails with the reason (never a skip, which would hide a broken setup)."""
     result = manage("shell", "-c", setup)
     if result.returncode != 0:
         if "not empty" not in result.stderr:  # our own half-made data
             manage("shell", "-c", teardown)
-        pytest.skip(f"jashore {what} setup failed: {result.stderr[-300:]}")
+        pytest.fail(f"jashore {what} setup failed: {result.stderr[-300:]}")
     return int(result.stdout.strip().splitlines()[-1])
