@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from psycopg import sql
 
 from backoffice.registry.importing import ogr
-from backoffice.registry.importing.checks import formula_guard
+from backoffice.registry.importing.cells import formula_guard
 from backoffice.registry.selectors import BuildingFilters, building_list, holding_list
 from tenants.audit.services import audit_event_record
 

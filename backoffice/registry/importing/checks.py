@@ -10,11 +10,10 @@ as data in the staging table, never as SQL text; identifiers are ours."""
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from backoffice.registry.importing.schema import Column, KindSpec
+from backoffice.registry.importing import cells
+from backoffice.registry.importing.schema import KindSpec
 from backoffice.registry.importing.ward_grid import cell_join_sql, point_ward_sql
 
-BANGLA = "০১২৩৪৫৬৭৮৯"
-ASCII = "0123456789"
 GEOMETRY_TEXT_NAMES = ("wkt", "geometry", "geom_wkt", "the_geom")
 # A generous box around Bangladesh, for wards (they define the municipality).
 BANGLADESH_BOX = (87.5, 20.0, 93.0, 27.0)
@@ -24,146 +23,11 @@ def _lit(value) -> sql.Composable:
     return sql.Literal(value)
 
 
-def formula_guard(expr: sql.Composable) -> sql.Composable:
-    """``expr`` as text, with an apostrophe before a leading ``= + - @``, so a
-    spreadsheet shows the text instead of running it as a formula (CSV
-    exports and reports).  The importer takes the apostrophe off again."""
-    return sql.SQL("regexp_replace({}::text, '^([=+@\t\r-])', '''\\1')").format(expr)
-
-
-NUMERIC_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision"})
-
-
-def _native(column: Column, staged: dict[str, str]) -> bool:
-    """A number column the file stored as a number (GeoPackage, Shapefile):
-    its value is read as it is, not parsed from text."""
-    return column.type in ("int", "decimal") and staged.get(column.name) in NUMERIC_TYPES
-
-
-INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
-
-
-def _raw(column: Column, staged: dict[str, str]) -> sql.Composable:
-    if column.name not in staged:
-        return sql.SQL("NULL::text")
-    if staged[column.name] in INTEGER_TYPES:  # its text has no blanks and is never empty
-        return sql.SQL("s.{}::text").format(sql.Identifier(column.name))
-    text = sql.SQL("NULLIF(btrim(s.{}::text, E' \\t\\r\\n'), '')").format(
-        sql.Identifier(column.name)
-    )
-    if column.type == "text":  # undo formula_guard
-        text = sql.SQL("regexp_replace({}, '^''([=+@\t\r-])', '\\1')").format(text)
-    return text
-
-
 # The cells read after the field checks: keys and the road's code.  The
 # other cells' text stays in the staging table (the report reads it there,
-# see raw_cells_sql): carried through every layer and written to the
+# see cells.raw_cells_sql): carried through every layer and written to the
 # checked table it cost 0.05 CPU-s at 156,052 buildings.
 LATE_RAWS = ("bin", "code", "road")
-
-
-def raw_cells_sql(spec: KindSpec, staged: dict[str, str]) -> list[sql.Composable]:
-    """Each column's cell as the checks read it (trimmed text, NULL when
-    empty or absent), from the staging table ``s``: what a report of
-    rejected rows shows."""
-    return [_raw(column, staged) for column in spec.columns]
-
-
-def _digits(expr: sql.Composable) -> sql.Composable:
-    return sql.SQL("translate({}, {}, {})").format(expr, _lit(BANGLA), _lit(ASCII))
-
-
-def _native_value(column: Column, number: sql.Composable, staged_type: str) -> sql.Composable:
-    """The value of a cell stored as a number, NULL when it does not fit
-    (the same verdicts as the text rules below: whole numbers of up to 12
-    digits; non-negative amounts with at most two decimals).  An integer
-    column is compared as integers: the numeric arithmetic of the general
-    rule cost 0.1 CPU-s at 156,000 rows of three such columns."""
-    if column.type == "int" and staged_type in INTEGER_TYPES:
-        if staged_type == "bigint":
-            return sql.SQL(
-                "CASE WHEN {n} BETWEEN -999999999999 AND 999999999999 THEN {n} END"
-            ).format(n=number)
-        return sql.SQL("{}::bigint").format(number)  # at most 10 digits
-    if column.type == "int":
-        return sql.SQL(
-            "CASE WHEN abs({n}) < 1e12 AND {n} = trunc({n}) THEN {n}::bigint END"
-        ).format(n=number)
-    return sql.SQL(
-        "CASE WHEN {n} >= 0 AND {n} < 1e15 AND {n}::numeric = round({n}::numeric, 2)"
-        " THEN round({n}::numeric, 2) END"
-    ).format(n=number)
-
-
-def _value(column: Column, raw: sql.Composable) -> sql.Composable:
-    """The typed value of a cell (``raw``: its trimmed text), NULL when the
-    cell is empty or not valid."""
-    if column.type == "int":
-        text = _digits(raw)
-        return sql.SQL(
-            "CASE WHEN {t} ~ '^[+-]?[0-9]{{1,12}}(\\.0*)?$'"
-            " THEN split_part({t}, '.', 1)::bigint END"
-        ).format(t=text)
-    if column.type == "decimal":
-        text = _digits(raw)
-        return sql.SQL(
-            "CASE WHEN {t} ~ '^[+]?[0-9]{{1,15}}(\\.[0-9]{{0,2}}0*)?$'"
-            " THEN round({t}::numeric, 2) END"
-        ).format(t=text)
-    if column.type == "bool":
-        return sql.SQL(
-            "CASE WHEN {r} IN ('1','0') THEN {r} = '1'"
-            " WHEN lower({r}) IN ('1','true','t','yes','y') THEN true"
-            " WHEN lower({r}) IN ('0','false','f','no','n') THEN false END"
-        ).format(r=raw)
-    if column.type == "choice":
-        choices = list(column.choices)
-        if all(choice == choice.lower() for choice in choices):
-            # Most cells are written as the choice is: lower() (a wide-char
-            # round trip per cell) only for the others.
-            return sql.SQL(
-                "CASE WHEN {r} = ANY({c}) THEN {r} WHEN lower({r}) = ANY({c}) THEN lower({r}) END"
-            ).format(r=raw, c=_lit(choices))
-        return sql.SQL("CASE WHEN lower({r}) = ANY({c}) THEN lower({r}) END").format(
-            r=raw, c=_lit(choices)
-        )
-    return raw
-
-
-def _reasons(column: Column, raw: sql.Composable, value: sql.Composable) -> list[sql.Composable]:
-    """Reason expressions over the cell's text and typed value (columns of
-    the layer below, so each cell is parsed once)."""
-    name = column.name
-    reasons: list[sql.Composable] = []
-    if column.required:
-        reasons.append(
-            sql.SQL("CASE WHEN {} IS NULL THEN {} END").format(raw, _lit(f"{name}:required"))
-        )
-    if column.type in ("int", "decimal", "bool", "choice"):
-        problem = "choice" if column.type == "choice" else "invalid"
-        reasons.append(
-            sql.SQL("CASE WHEN {r} IS NOT NULL AND {v} IS NULL THEN {code} END").format(
-                r=raw, v=value, code=_lit(f"{name}:{problem}")
-            )
-        )
-    elif column.max_length:
-        reasons.append(
-            sql.SQL("CASE WHEN length({r}) > {n} THEN {code} END").format(
-                r=raw, n=_lit(column.max_length), code=_lit(f"{name}:too_long")
-            )
-        )
-    if column.type in ("int", "decimal") and (
-        column.minimum is not None or column.maximum is not None
-    ):
-        low = column.minimum if column.minimum is not None else -(10**15)
-        high = column.maximum if column.maximum is not None else 10**15
-        reasons.append(
-            sql.SQL("CASE WHEN {v} NOT BETWEEN {lo} AND {hi} THEN {code} END").format(
-                v=value, lo=_lit(low), hi=_lit(high), code=_lit(f"{name}:range")
-            )
-        )
-    return reasons
 
 
 class _Layers:
@@ -246,7 +110,7 @@ def file_bin_top_sql(
     staged file (NULL if none): the BIN sequence is moved past it before a
     file checked in parts allocates any BIN (a row of the second part may
     keep a BIN the first part's allocations would otherwise reach)."""
-    raw = _raw(spec.column("bin"), staged_columns)
+    raw = cells.raw_sql(spec.column("bin"), staged_columns)
     return sql.SQL(
         "SELECT max(substr(k.raw, {start})::bigint) FROM (SELECT {raw} AS raw FROM {stage} s) k"
         " WHERE k.raw IS NOT NULL AND {form}"
@@ -264,7 +128,7 @@ def registered_keys_sql(
     """``CREATE TABLE <table> AS`` the register's BINs that the file names:
     what the checks of a part of the file compare against while the import's
     transaction holds the register (see services.py)."""
-    raw = _raw(spec.column("bin"), staged_columns)
+    raw = cells.raw_sql(spec.column("bin"), staged_columns)
     return sql.SQL(
         "CREATE UNLOGGED TABLE {table} AS SELECT x.bin FROM {register} x"
         " WHERE x.bin IN (SELECT {raw} FROM {stage} s)"
@@ -317,29 +181,31 @@ def check_table_sql(
         value_names.append(value_name)
         if column.name not in staged_columns:
             nothing = sql.SQL("NULL::text")
-            value = _value(column, nothing)
-            reasons.extend(_reasons(column, nothing, value))
+            value = cells.value_sql(column, nothing)
+            reasons.extend(cells.reasons_sql(column, nothing, value))
             if column.default is not None:
                 value = sql.SQL("COALESCE({}, {})").format(value, _lit(column.default))
             absent[raw_name], absent[value_name] = nothing, value
             continue
-        raws.append(sql.SQL("{} AS {}").format(_raw(column, staged_columns), ident(raw_name)))
+        raws.append(
+            sql.SQL("{} AS {}").format(cells.raw_sql(column, staged_columns), ident(raw_name))
+        )
         base_names.append(raw_name)
         raw_ref, value_ref = (
             sql.SQL("l.{}").format(ident(raw_name)),
             sql.SQL("l.{}").format(ident(value_name)),
         )
-        if _native(column, staged_columns):
+        if cells.is_native(column, staged_columns):
             number_name = f"n_{column.name}"
             raws.append(sql.SQL("s.{} AS {}").format(ident(column.name), ident(number_name)))
             base_names.append(number_name)
-            value = _native_value(
+            value = cells.native_value_sql(
                 column, sql.SQL("l.{}").format(ident(number_name)), staged_columns[column.name]
             )
         else:
-            value = _value(column, raw_ref)
+            value = cells.value_sql(column, raw_ref)
         values.append((value_name, value))
-        reasons.extend(_reasons(column, raw_ref, value_ref))
+        reasons.extend(cells.reasons_sql(column, raw_ref, value_ref))
         if column.default is not None:  # the default, once the reasons are given
             finish.append(
                 (value_name, sql.SQL("COALESCE({}, {})").format(value_ref, _lit(column.default)))
@@ -533,7 +399,7 @@ def check_table_sql(
             )
         key_expr = sql.SQL("b.raw_bin")
         dup_keys = sql.SQL("SELECT {} FROM {} s").format(
-            _raw(spec.column("bin"), staged_columns), ident(schema, stage)
+            cells.raw_sql(spec.column("bin"), staged_columns), ident(schema, stage)
         )
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.bin = b.raw_bin)").format(t=target)
     elif spec.kind in ("roads", "drains", "waterbodies"):
@@ -551,7 +417,7 @@ def check_table_sql(
         if spec.key == "code":
             key_expr = sql.SQL("b.raw_code")
             dup_keys = sql.SQL("SELECT {} FROM {} s").format(
-                _raw(spec.column("code"), staged_columns), ident(schema, stage)
+                cells.raw_sql(spec.column("code"), staged_columns), ident(schema, stage)
             )
             exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.code = b.raw_code)").format(
                 t=target
@@ -568,7 +434,7 @@ def check_table_sql(
         key_expr = sql.SQL("b.v_number")
         number = spec.column("number")
         dup_keys = sql.SQL("SELECT {} FROM {} s").format(
-            _value(number, _raw(number, staged_columns)), ident(schema, stage)
+            cells.value_sql(number, cells.raw_sql(number, staged_columns)), ident(schema, stage)
         )
         exists = sql.SQL("EXISTS (SELECT 1 FROM {t} x WHERE x.number = b.v_number)").format(
             t=target

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from psycopg import sql
 
-from backoffice.registry.importing import checks
+from backoffice.registry.importing import cells, checks
 from backoffice.registry.importing.models import ImportJob
 from backoffice.registry.importing.staging import execute as _execute
 
@@ -56,7 +56,7 @@ def rejected_report_write(
     ).format(
         code_error=code_error,
         raws=sql.SQL(", ").join(
-            checks.formula_guard(cell) for cell in checks.raw_cells_sql(spec, staged_columns)
+            cells.formula_guard(cell) for cell in cells.raw_cells_sql(spec, staged_columns)
         ),
         checked=sql.SQL(" UNION ALL ").join(
             sql.SQL("SELECT {} FROM {}").format(

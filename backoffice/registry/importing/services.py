@@ -400,7 +400,9 @@ class _Counts:
         }
 
 
-def _count_sql(spec, schema: str, checked: str, config) -> str:
+def _count_sql(spec, schema: str, checked: str, config, *, bin_top: bool = True) -> str:
+    """Count a checked table's rows; with ``bin_top``, also the highest BIN
+    kept from it (a file checked in parts has it from its plan)."""
     return (
         sql.SQL(
             "SELECT count(*), count(*) FILTER (WHERE cardinality(reasons) = 0),"
@@ -409,7 +411,7 @@ def _count_sql(spec, schema: str, checked: str, config) -> str:
         .format(
             sql.Identifier(schema, checked),
             top=writers.bin_top_sql(prefix=config.bin_prefix)
-            if spec.kind == "buildings"
+            if spec.kind == "buildings" and bin_top
             else sql.SQL("NULL"),
         )
         .as_string(connection.connection)
@@ -463,8 +465,8 @@ def _import(job, spec, config, tables, counts, workdir, second=None) -> None:
         background = pipeline.BackgroundCheck(
             [*session, statement.as_string(connection.connection)],
             then=[
-                _count_sql(spec, schema, plan.tables["checked"], config),
-                _count_sql(spec, schema, tables[0], config),
+                _count_sql(spec, schema, plan.tables["checked"], config, bin_top=False),
+                _count_sql(spec, schema, tables[0], config, bin_top=False),
             ],
         )
     actor_id = job.actor_id

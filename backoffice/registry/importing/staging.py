@@ -116,11 +116,12 @@ def bulk_indexes_drop(spec, schema: str, rows: int) -> list[tuple[str, str]]:
     the insert, in the same transaction); returns their definitions."""
     if rows < writers.BULK_ROWS:
         return []
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # counting stops past ``rows``
         cursor.execute(
-            sql.SQL("SELECT count(*) FROM {}")
+            sql.SQL("SELECT count(*) FROM (SELECT FROM {} LIMIT %s) t")
             .format(sql.Identifier(schema, spec.table))
-            .as_string(connection.connection)
+            .as_string(connection.connection),
+            [rows + 1],
         )
         (existing,) = cursor.fetchone()
     if existing > rows:

@@ -116,10 +116,9 @@ def insert_sql(
     returning = {"id", key}  # what the history needs (never the geometry: 40 MB)
     src_extra = sql.SQL("")
     if spec.kind == "buildings":
-        sequence = sql.Literal(f'"{schema}".{BIN_SEQUENCE}')
         src_extra = sql.SQL(
             ", CASE WHEN c.raw_bin IS NULL THEN nextval({}::regclass) END AS n"
-        ).format(sequence)
+        ).format(_bin_sequence_name(schema))
         targets.insert(0, "bin")
         exprs.insert(
             0,
@@ -244,6 +243,11 @@ def bin_top_sql(*, prefix: str) -> sql.Composed:
     ).format(start=sql.Literal(len(prefix) + 1))
 
 
+def _bin_sequence_name(schema: str) -> sql.Literal:
+    """The municipality's BIN sequence, as text for ``::regclass``."""
+    return sql.Literal(f'"{schema}".{BIN_SEQUENCE}')
+
+
 def bin_sequence_hold_sql(*, schema: str) -> sql.Composed:
     """Make the BIN sequence part of the import's transaction.  ALTER
     SEQUENCE gives it new storage in this transaction, so the numbers the
@@ -264,7 +268,7 @@ def bin_sequence_advance_sql(*, schema: str, top: int) -> sql.Composed:
     return sql.SQL(
         "SELECT setval({seq_name}::regclass, {top}) FROM {seq} s WHERE {top} >= s.last_value"
     ).format(
-        seq_name=sql.Literal(f'"{schema}".{BIN_SEQUENCE}'),
+        seq_name=_bin_sequence_name(schema),
         top=sql.Literal(int(top)),
         seq=sql.Identifier(schema, BIN_SEQUENCE),
     )
